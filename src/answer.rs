@@ -1,0 +1,1084 @@
+//! The answer engine: a worker's question in, a sourced [`Answer`] out.
+//!
+//! The pipeline, in order:
+//! 1. normalise and segment the question ([`Analyzer::terms`]);
+//! 2. a station named in the question → that station's details;
+//! 3. a place plus a "where / nearby / rest" cue → the nearest stations to it;
+//!    the cue without a place → ask for a location;
+//! 4. otherwise score every FAQ entry and the best article passages on one
+//!    scale (how much of the question's information they cover) and answer
+//!    with the best one when it clears a calibrated bar, or fall back honestly.
+//!
+//! The engine knows nothing of Telegram: channels render [`Answer`] with
+//! [`crate::reply`].
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::geo;
+use crate::knowledge::{Knowledge, Problem, Station};
+use crate::search::{Analyzer, ArticleIndex, Passage, passages};
+use crate::text;
+
+/// Below this score nothing is answered: the fallback is shown instead.
+pub const MIN_SCORE: f32 = 0.46;
+/// At or above [`MIN_SCORE`], an answer is confident when it leads the next
+/// different candidate by at least this much.
+pub const MIN_MARGIN: f32 = 0.06;
+/// Candidates scoring at least this are offered as "您是想问…" suggestions.
+pub const SUGGEST_SCORE: f32 = 0.25;
+/// Article answers weigh a little less than FAQ entries an editor wrote.
+const ARTICLE_DISCOUNT: f32 = 0.9;
+/// The matched weight at which a question is specific enough for an article
+/// passage to answer it in full (a rare word weighs about 4, a common one 1).
+const ARTICLE_SPECIFIC_WEIGHT: f32 = 5.0;
+/// A candidate about another place than the one asked about counts this much.
+const SCOPE_PENALTY: f32 = 0.7;
+/// Passages fetched from tantivy per question.
+const ARTICLE_CANDIDATES: usize = 24;
+
+/// What kind of reply this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Faq,
+    Article,
+    Station,
+    Nearby,
+    NeedLocation,
+    OutsideBeijing,
+    Greeting,
+    Fallback,
+    Empty,
+}
+
+/// A cited source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub title: String,
+    pub path: String,
+}
+
+/// Something the worker may tap next: a FAQ entry, an article or a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    /// A short reference the engine answers with [`Engine::answer_ref`]:
+    /// `f:<faq id>`, `a:<article id>` or `s:<station id>` (ASCII, ≤ 48 bytes).
+    pub key: String,
+    pub label: String,
+}
+
+/// A station in a nearby answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationHit {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub distance_m: Option<f64>,
+    pub lat: f64,
+    pub lon: f64,
+    pub hours: Option<String>,
+    pub open_now: Option<bool>,
+    pub services: Vec<String>,
+    /// The coordinates are only district-level or area-level estimates.
+    pub approximate: bool,
+}
+
+/// The engine's reply, before any rendering.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub kind: Kind,
+    /// `faq:<id>`, `article:<id>`, `station:<id>`, `nearby`, `need_location`,
+    /// `outside_beijing`, `greeting`; `None` for fallbacks.
+    pub intent: Option<String>,
+    pub confident: bool,
+    pub score: f32,
+    /// A heading for the answer (entry topic, article title, station name).
+    pub title: Option<String>,
+    /// The answer's text, plain, paragraphs separated by '\n'.
+    pub body: String,
+    pub sources: Vec<Source>,
+    /// Close alternatives ("您是想问…") or, in a fallback, the closest topics.
+    pub suggestions: Vec<Suggestion>,
+    /// Related entries a worker may want next.
+    pub follow_ups: Vec<Suggestion>,
+    pub stations: Vec<StationHit>,
+    /// The place the stations were looked up around, when typed.
+    pub place: Option<String>,
+    /// The notice shown above a station list ("5公里内没有…").
+    pub note: Option<String>,
+}
+
+impl Answer {
+    fn new(kind: Kind) -> Answer {
+        Answer {
+            kind,
+            intent: None,
+            confident: false,
+            score: 0.0,
+            title: None,
+            body: String::new(),
+            sources: Vec::new(),
+            suggestions: Vec::new(),
+            follow_ups: Vec::new(),
+            stations: Vec::new(),
+            place: None,
+            note: None,
+        }
+    }
+
+    /// Whether this is an honest "I don't know" (the unanswered log records these).
+    pub fn is_fallback(&self) -> bool {
+        matches!(self.kind, Kind::Fallback | Kind::Empty)
+    }
+}
+
+/// Terms interned as ids, with their weights (inverse document frequency over
+/// FAQ entries, passages and stations).
+struct Vocab {
+    ids: HashMap<String, u32>,
+    weight: Vec<f32>,
+    unknown_weight: f32,
+}
+
+type TermSet = Vec<u32>;
+
+fn set_of(vocab_ids: &mut HashMap<String, u32>, terms: &[String]) -> TermSet {
+    let mut v: Vec<u32> = terms
+        .iter()
+        .map(|t| {
+            let n = vocab_ids.len() as u32;
+            *vocab_ids.entry(t.clone()).or_insert(n)
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+struct FaqTerms {
+    wordings: Vec<Wording>,
+    union: TermSet,
+    answer: TermSet,
+    scopes: Vec<u8>,
+}
+
+struct PassageTerms {
+    all: TermSet,
+    /// Sentences of the paragraph (byte ranges) with their terms and scopes.
+    sentences: Vec<(std::ops::Range<usize>, TermSet, Vec<u8>)>,
+}
+
+/// One word of the question: its id (if any document has it), the ids of its
+/// sub-words, and its weight.
+struct QTerm {
+    full: Option<u32>,
+    /// Sub-words with their own weights.
+    subs: Vec<(u32, f32)>,
+    weight: f32,
+    /// A word that asks (多少, 哪里, 几点) rather than names what is asked about.
+    asks: bool,
+}
+
+/// How much of a word counts when only one of its sub-words matches.
+const SUB_WORD_CREDIT: f32 = 0.7;
+
+/// A question's words with their weights.
+struct Query {
+    terms: Vec<QTerm>,
+    total: f32,
+    /// Every id of the question, words and sub-words, sorted.
+    flat: TermSet,
+    /// The scopes (district, Beijing, nationwide) the question names.
+    scopes: Vec<u8>,
+}
+
+impl Query {
+    /// How much of a word `sets` match: all of it, or part of it through a
+    /// sub-word, in proportion to that sub-word's own weight.
+    fn hit(t: &QTerm, sets: &[&TermSet]) -> f32 {
+        let has = |id: u32| sets.iter().any(|s| s.binary_search(&id).is_ok());
+        if t.full.is_some_and(has) {
+            return 1.0;
+        }
+        let best_sub = t.subs.iter().filter(|(id, _)| has(*id)).map(|(_, w)| *w).fold(0.0f32, f32::max);
+        (best_sub / t.weight.max(1e-6)).min(1.0) * SUB_WORD_CREDIT
+    }
+
+    /// Whether `sets` match any word of the question that is not a question
+    /// word (a match on "多少" alone answers nothing).
+    fn names_the_topic(&self, sets: &[&TermSet]) -> bool {
+        self.terms.iter().any(|t| !t.asks && Self::hit(t, sets) > 0.0)
+    }
+
+    /// The share of the question's weight that `sets` together match.
+    fn coverage(&self, sets: &[&TermSet]) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        self.overlap_all(sets) / self.total
+    }
+
+    fn overlap_all(&self, sets: &[&TermSet]) -> f32 {
+        self.terms.iter().map(|t| t.weight * Self::hit(t, sets)).sum()
+    }
+
+    fn overlap(&self, set: &TermSet) -> f32 {
+        self.overlap_all(&[set])
+    }
+
+    /// How many of the question's words `sets` match at all.
+    fn matched_words(&self, sets: &[&TermSet]) -> usize {
+        self.terms.iter().filter(|t| t.weight >= 0.5 && Self::hit(t, sets) > 0.0).count()
+    }
+
+    fn weight_of(&self, id: u32) -> Option<f32> {
+        self.terms.iter().find(|t| t.full == Some(id)).map(|t| t.weight)
+    }
+
+    /// Whether a candidate with these scopes answers about another place than
+    /// the one asked about (朝阳 when the question says 北京).
+    fn scope_conflict(&self, scopes: &[u8]) -> bool {
+        !self.scopes.is_empty() && !scopes.is_empty() && !self.scopes.iter().any(|s| scopes.contains(s))
+    }
+}
+
+/// A wording of a FAQ entry: its words (each with its sub-words) and their total weight.
+struct Wording {
+    flat: TermSet,
+    groups: Vec<WordingWord>,
+    total: f32,
+}
+
+/// A word of a FAQ wording, with its sub-words.
+struct WordingWord {
+    full: u32,
+    subs: Vec<u32>,
+    weight: f32,
+}
+
+impl WordingWord {
+    /// How much of this word a question says: all of it, or part of it
+    /// through a sub-word (in proportion to that sub-word's weight).
+    fn said_by(&self, q: &Query, weights: &[f32]) -> f32 {
+        if q.flat.binary_search(&self.full).is_ok() {
+            return self.weight;
+        }
+        let best = self.subs.iter().filter(|id| q.flat.binary_search(id).is_ok()).map(|&id| weights[id as usize]).fold(0.0f32, f32::max);
+        best.min(self.weight) * SUB_WORD_CREDIT
+    }
+}
+
+/// A scored candidate answer.
+#[derive(Debug, Clone, Copy)]
+enum Cand {
+    Faq(usize),
+    Passage(usize),
+}
+
+/// The answer engine over one version of the knowledge.
+pub struct Engine {
+    pub knowledge: Knowledge,
+    analyzer: Analyzer,
+    index: ArticleIndex,
+    passages: Vec<Passage>,
+    vocab: Vocab,
+    faq_terms: Vec<FaqTerms>,
+    passage_terms: Vec<PassageTerms>,
+    title_terms: Vec<TermSet>,
+    /// Normalised station names and aliases → station index, longest first.
+    station_names: Vec<(String, usize)>,
+    station_terms: Vec<TermSet>,
+    title_scopes: Vec<Vec<u8>>,
+    /// The canonical term of "多少" (a question for a figure), if the lexicon has it.
+    count_term: Option<u32>,
+    /// Words that name a scope (a district, Beijing, the whole country) → scope key.
+    scope_terms: HashMap<String, u8>,
+    /// Canonical question words from the lexicon (多少, 地址, 开放时间…).
+    question_words: std::collections::HashSet<String>,
+    /// Every FAQ wording, normalised without spaces → its entry.
+    exact_wordings: HashMap<String, usize>,
+}
+
+impl Engine {
+    /// Loads `knowledge_dir`, opens (or builds, when the knowledge changed) the
+    /// index in `data_dir`, and prepares the matcher. Returns the warnings too.
+    pub fn open(knowledge_dir: &Path, data_dir: &Path) -> Result<(Engine, Vec<Problem>)> {
+        let (knowledge, warnings) = Knowledge::load(knowledge_dir)?;
+        let analyzer = Analyzer::new(&knowledge);
+        let (index, rebuilt) = ArticleIndex::open_or_build(&knowledge, &analyzer, data_dir)?;
+        if rebuilt {
+            tracing::info!(passages = index.num_docs(), "built the article index");
+        }
+        Ok((Engine::with_index(knowledge, analyzer, index), warnings))
+    }
+
+    /// Builds an engine with the index in RAM (tests, benchmarks, `check`).
+    pub fn in_ram(knowledge: Knowledge) -> Result<Engine> {
+        let analyzer = Analyzer::new(&knowledge);
+        let index = ArticleIndex::build_in_ram(&knowledge, &analyzer)?;
+        Ok(Engine::with_index(knowledge, analyzer, index))
+    }
+
+    fn with_index(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex) -> Engine {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut docs: Vec<TermSet> = Vec::new();
+        let scope_terms = scope_terms(&knowledge, &analyzer);
+        let scopes_of = |text: &str| -> Vec<u8> {
+            let mut v: Vec<u8> = analyzer.term_groups(text).iter().filter_map(|g| scope_terms.get(&g.full).copied()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+
+        // FAQ wordings keep their word groups, weighed once the weights are known.
+        let mut faq_groups: Vec<Vec<Vec<(u32, Vec<u32>)>>> = Vec::with_capacity(knowledge.faq.len());
+        let mut faq_terms = Vec::with_capacity(knowledge.faq.len());
+        for e in &knowledge.faq {
+            let mut groups_of_entry = Vec::new();
+            let mut wordings = Vec::new();
+            for q in &e.questions {
+                let groups: Vec<(u32, Vec<u32>)> = analyzer
+                    .term_groups(q)
+                    .into_iter()
+                    .map(|g| (set_of(&mut ids, std::slice::from_ref(&g.full))[0], set_of(&mut ids, &g.subs)))
+                    .collect();
+                let flat = set_of(&mut ids, &analyzer.terms(q));
+                groups_of_entry.push(groups);
+                wordings.push(Wording { flat, groups: Vec::new(), total: 0.0 });
+            }
+            let mut all_words: Vec<String> = e.questions.iter().flat_map(|q| analyzer.terms(q)).collect();
+            all_words.extend(analyzer.terms(&e.topic));
+            let union = set_of(&mut ids, &all_words);
+            let answer = set_of(&mut ids, &analyzer.terms(&e.answer));
+            let mut doc = union.clone();
+            doc.extend(&answer);
+            doc.sort_unstable();
+            doc.dedup();
+            docs.push(doc);
+            let mut scopes: Vec<u8> = e.questions.iter().chain(std::iter::once(&e.topic)).flat_map(|q| scopes_of(q)).collect();
+            scopes.sort_unstable();
+            scopes.dedup();
+            faq_groups.push(groups_of_entry);
+            faq_terms.push(FaqTerms { wordings, union, answer, scopes });
+        }
+
+        let passages = passages(&knowledge);
+        let mut title_terms = Vec::with_capacity(knowledge.articles.len());
+        let mut title_scopes = Vec::with_capacity(knowledge.articles.len());
+        for a in &knowledge.articles {
+            let mut t = a.title.clone();
+            if let Some(s) = &a.subtitle {
+                t.push(' ');
+                t.push_str(s);
+            }
+            title_terms.push(set_of(&mut ids, &analyzer.terms(&t)));
+            title_scopes.push(scopes_of(&t));
+        }
+        let mut passage_terms = Vec::with_capacity(passages.len());
+        for p in &passages {
+            let para = &knowledge.articles[p.article].paragraphs[p.paragraph];
+            let all = set_of(&mut ids, &analyzer.terms(para));
+            let mut sentences = Vec::new();
+            for s in text::sentences(para) {
+                let start = s.as_ptr() as usize - para.as_ptr() as usize;
+                sentences.push((start..start + s.len(), set_of(&mut ids, &analyzer.terms(s)), scopes_of(s)));
+            }
+            docs.push(all.clone());
+            passage_terms.push(PassageTerms { all, sentences });
+        }
+
+        let mut station_names = Vec::new();
+        let mut station_terms = Vec::with_capacity(knowledge.stations.len());
+        for (i, s) in knowledge.stations.iter().enumerate() {
+            for n in std::iter::once(&s.name).chain(&s.aliases) {
+                let n = squeeze(&text::normalize(n));
+                if n.chars().count() >= 3 {
+                    station_names.push((n, i));
+                }
+            }
+            let blob = format!("{} {} {} {} {} {}", s.name, s.aliases.join(" "), s.kind, s.services.join(" "), s.serves.join(" "), s.description);
+            let set = set_of(&mut ids, &analyzer.terms(&blob));
+            docs.push(set.clone());
+            station_terms.push(set);
+        }
+        station_names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+
+        let n_docs = docs.len().max(1) as f32;
+        let mut df = vec![0u32; ids.len()];
+        for d in &docs {
+            for &t in d {
+                df[t as usize] += 1;
+            }
+        }
+        let mut by_id: Vec<&str> = vec![""; ids.len()];
+        for (t, &i) in &ids {
+            by_id[i as usize] = t;
+        }
+        let weight: Vec<f32> = df
+            .iter()
+            .zip(&by_id)
+            .map(|(&d, t)| term_weight(t, ((n_docs + 1.0) / (d as f32 + 0.5)).ln()))
+            .collect();
+        let unknown_weight = UNKNOWN_WEIGHT_SHARE * ((n_docs + 1.0) / 0.5).ln();
+        let vocab = Vocab { ids, weight, unknown_weight };
+        for (f, groups_of_entry) in faq_terms.iter_mut().zip(faq_groups) {
+            for (w, groups) in f.wordings.iter_mut().zip(groups_of_entry) {
+                w.groups = groups
+                    .into_iter()
+                    .map(|(full, subs)| WordingWord { full, subs, weight: vocab.weight[full as usize] })
+                    .collect();
+                w.total = w.groups.iter().map(|g| g.weight).sum();
+            }
+        }
+        let exact_wordings = knowledge
+            .faq
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.questions.iter().map(move |q| (text::normalize(q).replace(' ', ""), i)))
+            .collect();
+        let question_words = knowledge.lexicon.question_words.iter().flat_map(|w| analyzer.terms(w)).collect();
+        let count_term = analyzer.terms("多少").first().and_then(|t| vocab.ids.get(t).copied());
+        Engine {
+            knowledge,
+            analyzer,
+            index,
+            passages,
+            vocab,
+            faq_terms,
+            passage_terms,
+            title_terms,
+            title_scopes,
+            station_names,
+            station_terms,
+            count_term,
+            scope_terms,
+            question_words,
+            exact_wordings,
+        }
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Answers a question at the current Beijing time.
+    pub fn answer(&self, question: &str) -> Answer {
+        self.answer_at(question, geo::beijing_minute_now())
+    }
+
+    /// Answers a question; `minute` (after midnight, Beijing time) decides "open now".
+    pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
+        let question = text::clip(question, text::MAX_QUESTION_CHARS);
+        let norm = text::normalize(question);
+        if norm.is_empty() {
+            let mut a = Answer::new(Kind::Empty);
+            a.suggestions = self.default_suggestions();
+            return a;
+        }
+        if is_greeting(&norm) {
+            let mut a = Answer::new(Kind::Greeting);
+            a.intent = Some("greeting".into());
+            a.confident = true;
+            a.score = 1.0;
+            a.suggestions = self.default_suggestions();
+            return a;
+        }
+        let cues = Cues::of(&norm);
+
+        if let Some(i) = self.named_station(&norm)
+            && !cues.counting
+        {
+            return self.station_answer(i, minute);
+        }
+        if let Some(place) = geo::find_place(&self.knowledge.places, &norm)
+            && cues.wants_station_near(&norm, place)
+        {
+            return self.place_answer(place, &norm, minute);
+        }
+        if cues.nearby && cues.station && !cues.counting {
+            let mut a = Answer::new(Kind::NeedLocation);
+            a.intent = Some("need_location".into());
+            a.confident = true;
+            a.score = 1.0;
+            return a;
+        }
+        self.match_question(question, &norm)
+    }
+
+    /// The stations nearest to a shared location.
+    pub fn nearby(&self, lat: f64, lon: f64) -> Answer {
+        self.nearby_at(lat, lon, geo::beijing_minute_now())
+    }
+
+    pub fn nearby_at(&self, lat: f64, lon: f64, minute: u16) -> Answer {
+        if !lat.is_finite() || !lon.is_finite() || !geo::in_beijing(lat, lon) {
+            let mut a = Answer::new(Kind::OutsideBeijing);
+            a.intent = Some("outside_beijing".into());
+            a.confident = true;
+            a.score = 1.0;
+            return a;
+        }
+        let mut a = Answer::new(Kind::Nearby);
+        a.intent = Some("nearby".into());
+        a.confident = true;
+        a.score = 1.0;
+        let near = geo::nearest(&self.knowledge.stations, lat, lon, geo::NEAREST_COUNT);
+        let within: Vec<(usize, f64)> = near.iter().copied().filter(|(_, d)| *d <= geo::NEARBY_RADIUS_M).collect();
+        let shown = if within.is_empty() {
+            a.note = Some(crate::reply::none_within_radius());
+            near.into_iter().take(3).collect()
+        } else {
+            within
+        };
+        for (i, d) in shown {
+            a.stations.push(self.hit(i, Some(d), minute));
+        }
+        self.cite_stations(&mut a);
+        a
+    }
+
+    /// Answers a suggestion key (`f:<id>`, `a:<id>`, `s:<id>`), as pressed on a button.
+    pub fn answer_ref(&self, key: &str) -> Option<Answer> {
+        let (kind, id) = key.split_once(':')?;
+        match kind {
+            "f" => self.knowledge.faq.iter().position(|e| e.id == id).map(|i| self.faq_answer(i, 1.0, true)),
+            "a" => {
+                let ai = self.knowledge.articles.iter().position(|a| a.id == id)?;
+                let pid = self.passages.iter().position(|p| p.article == ai)?;
+                Some(self.passage_answer(pid, None, 1.0, true))
+            }
+            "s" => self.knowledge.stations.iter().position(|s| s.id == id).map(|i| self.station_answer(i, geo::beijing_minute_now())),
+            _ => None,
+        }
+    }
+
+    /// The FAQ entry a wording routes to, with its score (for `check`).
+    pub fn route_faq(&self, question: &str) -> Option<(String, f32)> {
+        let norm = text::normalize(question);
+        let q = self.query(question);
+        let mut best: Option<(usize, f32)> = None;
+        for i in 0..self.faq_terms.len() {
+            let s = self.faq_score(&q, i);
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((i, s));
+            }
+        }
+        let _ = norm;
+        best.map(|(i, s)| (self.knowledge.faq[i].id.clone(), s))
+    }
+
+    /// A report of how a question is read and scored, for tuning (`ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        let q = self.query(question);
+        let norm = text::normalize(question);
+        let mut out = String::new();
+        let terms = self.analyzer.terms(question);
+        out.push_str("words:");
+        for (g, t) in self.analyzer.term_groups(question).iter().zip(&q.terms) {
+            out.push_str(&format!(" {}{}({:.2})", g.full, if g.subs.is_empty() { String::new() } else { format!("[{}]", g.subs.join(",")) }, t.weight));
+        }
+        out.push_str(&format!("  scopes: {:?}\n", q.scopes));
+        let counting = Cues::of(&norm).counting;
+        let mut cands: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (format!("faq:{}", self.knowledge.faq[i].id), self.faq_score(&q, i))).collect();
+        for (pid, bm25) in self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_default() {
+            let (s, w) = self.passage_score(&q, pid, counting);
+            let p = &self.passages[pid];
+            let para = &self.knowledge.articles[p.article].paragraphs[p.paragraph];
+            cands.push((format!("passage:{}#{} bm25 {bm25:.1} «{}»", self.knowledge.articles[p.article].id, p.paragraph, text::clip(&para[w], 40)), s));
+        }
+        cands.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (c, s) in cands.iter().take(8) {
+            out.push_str(&format!("{s:.3} {c}\n"));
+        }
+        out
+    }
+
+    fn query(&self, question: &str) -> Query {
+        let mut terms = Vec::new();
+        let mut flat = Vec::new();
+        let mut scopes = Vec::new();
+        for g in self.analyzer.term_groups(question) {
+            let full = self.vocab.ids.get(&g.full).copied();
+            let subs: Vec<(u32, f32)> =
+                g.subs.iter().filter_map(|t| self.vocab.ids.get(t).map(|&id| (id, self.vocab.weight[id as usize]))).collect();
+            let weight = match full {
+                Some(id) => self.vocab.weight[id as usize],
+                None => subs.iter().map(|(_, w)| *w).fold(0.0f32, f32::max),
+            };
+            let weight = if weight > 0.0 { weight } else { term_weight(&g.full, self.vocab.unknown_weight) };
+            if let Some(k) = self.scope_terms.get(&g.full) {
+                scopes.push(*k);
+            }
+            flat.extend(full);
+            flat.extend(subs.iter().map(|(id, _)| *id));
+            let asks = self.question_words.contains(&g.full);
+            terms.push(QTerm { full, subs, weight, asks });
+        }
+        flat.sort_unstable();
+        flat.dedup();
+        scopes.sort_unstable();
+        scopes.dedup();
+        let total = terms.iter().map(|t| t.weight).sum();
+        Query { terms, total, flat, scopes }
+    }
+
+    fn faq_score(&self, q: &Query, i: usize) -> f32 {
+        let f = &self.faq_terms[i];
+        let mut best = 0.0f32;
+        for w in &f.wordings {
+            let inter = q.overlap(&w.flat);
+            if inter <= 0.0 {
+                continue;
+            }
+            // How much of the wording the question says.
+            let said: f32 = w.groups.iter().map(|g| g.said_by(q, &self.vocab.weight)).sum();
+            let s = 0.6 * inter / q.total.max(1e-6) + 0.4 * said / w.total.max(1e-6);
+            best = best.max(s);
+        }
+        let mut score = 0.6 * best + 0.25 * q.coverage(&[&f.union]) + 0.15 * q.coverage(&[&f.answer]);
+        if !q.names_the_topic(&[&f.union]) {
+            score *= 0.5;
+        }
+        if q.scope_conflict(&f.scopes) {
+            score *= SCOPE_PENALTY;
+        }
+        score
+    }
+
+    /// Scores a passage; returns the score and the best window of sentences.
+    fn passage_score(&self, q: &Query, pid: usize, counting: bool) -> (f32, std::ops::Range<usize>) {
+        let p = &self.passages[pid];
+        let pt = &self.passage_terms[pid];
+        let title = &self.title_terms[p.article];
+        let whole = q.coverage(&[&pt.all, title]);
+        let para = &self.knowledge.articles[p.article].paragraphs[p.paragraph];
+        // A question for a figure ("多少") is answered by a sentence with a
+        // count in it ("2178家"), not by one that merely says "数量".
+        let count_w = self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0);
+        let mut best = (f32::MIN, 0..para.len());
+        let n = pt.sentences.len();
+        for i in 0..n {
+            for j in i..(i + 2).min(n) {
+                let window = &pt.sentences[i..=j];
+                let sets: Vec<&TermSet> = window.iter().map(|(_, s, _)| s).chain(std::iter::once(title)).collect();
+                let mut c = q.coverage(&sets);
+                let range = window[0].0.start..window[window.len() - 1].0.end;
+                if counting {
+                    let has_count = has_count(&para[range.clone()]);
+                    let said_count = self.count_term.is_some_and(|id| sets.iter().any(|s| s.binary_search(&id).is_ok()));
+                    c += match (has_count, said_count) {
+                        (true, false) => count_w,
+                        (false, true) => -count_w,
+                        _ => 0.0,
+                    };
+                }
+                if q.matched_words(&sets) < 2 || !q.names_the_topic(&sets) {
+                    c *= 0.5; // one word in common is a coincidence, not an answer
+                }
+                // A short, general question ("驿站提供什么服务") is matched by
+                // many paragraphs in passing; an article answers only a question
+                // specific enough to point at it.
+                c *= (q.overlap_all(&sets) / ARTICLE_SPECIFIC_WEIGHT).min(1.0);
+                let mut scopes: Vec<u8> = window.iter().flat_map(|(_, _, sc)| sc.iter().copied()).collect();
+                scopes.extend(&self.title_scopes[p.article]);
+                if q.scope_conflict(&scopes) {
+                    c *= SCOPE_PENALTY;
+                }
+                if j > i {
+                    c -= 0.02; // prefer the shorter window on a tie
+                }
+                if c > best.0 {
+                    best = (c, range);
+                }
+            }
+        }
+        let score = ARTICLE_DISCOUNT * (0.4 * whole + 0.6 * best.0.clamp(0.0, 1.0));
+        (score, best.1)
+    }
+
+    fn match_question(&self, question: &str, norm: &str) -> Answer {
+        let q = self.query(question);
+        let counting = Cues::of(norm).counting;
+        let mut cands: Vec<(Cand, f32)> = Vec::new();
+        // A question worded exactly as an entry lists it goes to that entry.
+        let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();
+        for i in 0..self.faq_terms.len() {
+            let mut s = self.faq_score(&q, i);
+            if exact == Some(i) {
+                s = s.max(1.0) + 0.05;
+            }
+            if s > 0.0 {
+                cands.push((Cand::Faq(i), s));
+            }
+        }
+        let terms: Vec<String> = self.analyzer.terms(question);
+        let hits = self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "article search failed");
+            Vec::new()
+        });
+        let mut windows: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
+        let mut best_per_article: HashMap<usize, (usize, f32)> = HashMap::new();
+        for (rank, (pid, _bm25)) in hits.iter().enumerate() {
+            let (mut s, window) = self.passage_score(&q, *pid, counting);
+            s -= 0.002 * rank as f32; // BM25 order breaks ties
+            windows.insert(*pid, window);
+            let art = self.passages[*pid].article;
+            if best_per_article.get(&art).is_none_or(|(_, b)| s > *b) {
+                best_per_article.insert(art, (*pid, s));
+            }
+        }
+        cands.extend(best_per_article.values().map(|&(pid, s)| (Cand::Passage(pid), s)));
+        cands.sort_by(|a, b| b.1.total_cmp(&a.1));
+
+        let Some(&(top, top_score)) = cands.first() else {
+            return self.fallback(&cands);
+        };
+        if top_score < MIN_SCORE {
+            return self.fallback(&cands);
+        }
+        // The runner-up that is really a different answer (a FAQ entry citing
+        // the top article, or the article a top FAQ entry cites, is the same answer).
+        let rival = cands.iter().skip(1).find(|(c, _)| !self.same_answer(top, *c));
+        let margin = rival.map(|(_, s)| top_score - s).unwrap_or(1.0);
+        let confident = margin >= MIN_MARGIN;
+        let mut answer = match top {
+            Cand::Faq(i) => self.faq_answer(i, top_score, confident),
+            Cand::Passage(pid) => self.passage_answer(pid, windows.get(&pid).cloned(), top_score, confident),
+        };
+        if !confident {
+            answer.suggestions = cands
+                .iter()
+                .filter(|(c, s)| *s >= MIN_SCORE - MIN_MARGIN && !self.same_answer(top, *c))
+                .take(2)
+                .map(|(c, _)| self.suggestion(*c))
+                .collect();
+        }
+        answer
+    }
+
+    fn same_answer(&self, a: Cand, b: Cand) -> bool {
+        let cites = |faq: usize, pid: usize| {
+            let art = &self.knowledge.articles[self.passages[pid].article].id;
+            self.knowledge.faq[faq].sources.iter().any(|s| s == art)
+        };
+        match (a, b) {
+            (Cand::Faq(x), Cand::Faq(y)) => x == y,
+            (Cand::Passage(x), Cand::Passage(y)) => self.passages[x].article == self.passages[y].article,
+            (Cand::Faq(f), Cand::Passage(p)) | (Cand::Passage(p), Cand::Faq(f)) => cites(f, p),
+        }
+    }
+
+    fn suggestion(&self, c: Cand) -> Suggestion {
+        match c {
+            Cand::Faq(i) => {
+                let e = &self.knowledge.faq[i];
+                Suggestion { key: format!("f:{}", e.id), label: e.topic.clone() }
+            }
+            Cand::Passage(pid) => {
+                let a = &self.knowledge.articles[self.passages[pid].article];
+                Suggestion { key: format!("a:{}", a.id), label: text::clip(&a.title, 20).to_string() }
+            }
+        }
+    }
+
+    fn fallback(&self, cands: &[(Cand, f32)]) -> Answer {
+        let mut a = Answer::new(Kind::Fallback);
+        a.score = cands.first().map(|c| c.1).unwrap_or(0.0);
+        a.suggestions = cands.iter().filter(|(_, s)| *s >= SUGGEST_SCORE).take(3).map(|(c, _)| self.suggestion(*c)).collect();
+        if a.suggestions.is_empty() {
+            a.suggestions = self.default_suggestions();
+        }
+        a
+    }
+
+    /// The topics offered when nothing closer is known: joining, stations, the hotline.
+    pub fn default_suggestions(&self) -> Vec<Suggestion> {
+        let wanted = ["join-how", "station-nearby", "hotline", "help"];
+        let mut out: Vec<Suggestion> = wanted
+            .iter()
+            .filter_map(|id| self.knowledge.faq.iter().find(|e| e.id == *id))
+            .map(|e| Suggestion { key: format!("f:{}", e.id), label: e.topic.clone() })
+            .collect();
+        if out.is_empty() {
+            out = self.knowledge.faq.iter().take(3).map(|e| Suggestion { key: format!("f:{}", e.id), label: e.topic.clone() }).collect();
+        }
+        out
+    }
+
+    fn article_source(&self, article_id: &str) -> Option<Source> {
+        self.knowledge.article(article_id).map(|a| Source { title: a.title.clone(), path: a.path.clone() })
+    }
+
+    fn faq_answer(&self, i: usize, score: f32, confident: bool) -> Answer {
+        let e = &self.knowledge.faq[i];
+        let mut a = Answer::new(Kind::Faq);
+        a.intent = Some(format!("faq:{}", e.id));
+        a.confident = confident;
+        a.score = score;
+        a.title = Some(e.topic.clone());
+        a.body = e.answer.trim().to_string();
+        a.sources = e.sources.iter().filter_map(|s| self.article_source(s)).collect();
+        a.follow_ups = e
+            .follow_ups
+            .iter()
+            .filter_map(|f| self.knowledge.faq_entry(f))
+            .map(|f| Suggestion { key: format!("f:{}", f.id), label: f.topic.clone() })
+            .collect();
+        a
+    }
+
+    fn passage_answer(&self, pid: usize, window: Option<std::ops::Range<usize>>, score: f32, confident: bool) -> Answer {
+        let p = &self.passages[pid];
+        let article = &self.knowledge.articles[p.article];
+        let para = &article.paragraphs[p.paragraph];
+        let snippet = match window {
+            Some(r) if r.end <= para.len() && para.is_char_boundary(r.start) && para.is_char_boundary(r.end) => &para[r],
+            _ => first_sentences(para, 2),
+        };
+        let mut a = Answer::new(Kind::Article);
+        a.intent = Some(format!("article:{}", article.id));
+        a.confident = confident;
+        a.score = score;
+        a.title = Some(article.title.clone());
+        a.body = snippet.trim().to_string();
+        a.sources = vec![Source { title: article.title.clone(), path: article.path.clone() }];
+        a
+    }
+
+    fn hit(&self, i: usize, distance: Option<f64>, minute: u16) -> StationHit {
+        let s: &Station = &self.knowledge.stations[i];
+        StationHit {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            address: s.address.clone(),
+            district: s.district.clone(),
+            distance_m: distance.map(|d| d.round()),
+            lat: s.lat,
+            lon: s.lon,
+            hours: s.hours_text.clone().or_else(|| s.hours.clone()),
+            open_now: s.parsed_hours.map(|h| h.is_open_at(minute)),
+            services: s.services.clone(),
+            approximate: s.precision != "landmark",
+        }
+    }
+
+    fn cite_stations(&self, a: &mut Answer) {
+        for h in &a.stations {
+            if let Some(s) = self.knowledge.station(&h.id) {
+                for src in &s.sources {
+                    if let Some(source) = self.article_source(src)
+                        && !a.sources.contains(&source)
+                    {
+                        a.sources.push(source);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A station named in the question ("富商市场的暖心驿站" names 富商市场暖心驿站).
+    fn named_station(&self, norm: &str) -> Option<usize> {
+        let squeezed = squeeze(norm);
+        self.station_names.iter().find(|(n, _)| squeezed.contains(n.as_str())).map(|(_, i)| *i)
+    }
+
+    fn station_answer(&self, i: usize, minute: u16) -> Answer {
+        let s = &self.knowledge.stations[i];
+        let mut a = Answer::new(Kind::Station);
+        a.intent = Some(format!("station:{}", s.id));
+        a.confident = true;
+        a.score = 1.0;
+        a.title = Some(s.name.clone());
+        a.body = s.description.clone();
+        a.stations.push(self.hit(i, None, minute));
+        self.cite_stations(&mut a);
+        a
+    }
+
+    /// Stations near a typed place. For a district, the stations in it ranked
+    /// by how well they fit the question (a driver asking about parking gets
+    /// the drivers' station first); for a neighbourhood, the nearest ones.
+    fn place_answer(&self, place: &crate::knowledge::Place, norm: &str, minute: u16) -> Answer {
+        let mut a = Answer::new(Kind::Nearby);
+        a.intent = Some("nearby".into());
+        a.confident = true;
+        a.score = 1.0;
+        a.place = Some(place.name.clone());
+        let q = self.query(norm);
+        let fit = |i: usize| q.overlap(&self.station_terms[i]);
+        let stations = &self.knowledge.stations;
+        let mut ranked: Vec<(usize, f64, f32)> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, geo::haversine_m(place.lat, place.lon, s.lat, s.lon), fit(i)))
+            .collect();
+        if place.is_district() {
+            let district = place.name.as_str();
+            ranked.retain(|(i, _, _)| same_district(&stations[*i].district, district));
+            ranked.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.1.total_cmp(&y.1)));
+            if ranked.is_empty() {
+                a.note = Some(crate::reply::none_in_district(district));
+                ranked = geo::nearest(stations, place.lat, place.lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
+            }
+            for (i, _, _) in ranked.into_iter().take(geo::NEAREST_COUNT) {
+                a.stations.push(self.hit(i, None, minute));
+            }
+        } else {
+            // Nearest first, but a station that fits the question (24 hours,
+            // parking, drivers) moves up among those within the radius.
+            ranked.sort_by(|x, y| x.1.total_cmp(&y.1));
+            let mut within: Vec<(usize, f64, f32)> = ranked.iter().copied().filter(|r| r.1 <= geo::NEARBY_RADIUS_M).collect();
+            if within.is_empty() {
+                a.note = Some(crate::reply::none_within_radius());
+                within = ranked.into_iter().take(3).collect();
+            } else {
+                within.sort_by(|x, y| (y.2 > 0.0).cmp(&(x.2 > 0.0)).then(x.1.total_cmp(&y.1)));
+                within.truncate(geo::NEAREST_COUNT);
+            }
+            for (i, d, _) in within {
+                a.stations.push(self.hit(i, Some(d), minute));
+            }
+        }
+        self.cite_stations(&mut a);
+        a
+    }
+}
+
+fn same_district(station_district: &str, place_name: &str) -> bool {
+    let strip = |s: &str| s.trim_end_matches('区').to_string();
+    station_district == place_name || strip(station_district) == strip(place_name)
+}
+
+/// The weight of a term given its inverse document frequency: single
+/// characters say little on their own.
+fn term_weight(term: &str, idf: f32) -> f32 {
+    let chars = term.chars().count();
+    let w = idf.max(0.05);
+    if chars == 1 { w * 0.4 } else { w }
+}
+
+/// Cheap cues read off the normalised question.
+struct Cues {
+    /// 附近, 周边, 最近, 离我…: the worker wants something close by.
+    nearby: bool,
+    /// 驿站, 站, 歇脚, 休息, 厕所…: the worker wants a place to go.
+    station: bool,
+    /// 在哪, 哪里, 哪儿, 有没有: the worker asks where.
+    where_: bool,
+    /// 多少, 几个, 几家: a figure, not a location.
+    counting: bool,
+    /// "有…吗": the worker asks whether there is one.
+    exists: bool,
+}
+
+impl Cues {
+    fn of(norm: &str) -> Cues {
+        let any = |words: &[&str]| words.iter().any(|w| norm.contains(w));
+        Cues {
+            nearby: any(&["附近", "周边", "周围", "最近的", "离我", "身边", "旁边", "边上", "这边", "这附近", "就近", "近的", "我在", "我现在在", "我这"]),
+            station: any(&["驿站", "服务站", "站点", "小站", "歇脚", "歇会", "歇一", "休息", "厕所", "如厕", "喝水", "热水", "充电", "停车", "吃饭", "取暖", "落脚", "能量补给"]),
+            where_: any(&["在哪", "哪里", "哪儿", "哪有", "有没有", "有吗", "去哪", "怎么走", "地址", "位置"]),
+            counting: any(&["多少", "几个", "几家", "几座", "几处", "数量", "总共", "一共"]),
+            exists: any(&["有没有", "有木有", "有吗", "有么", "有不"]) || (norm.contains('有') && norm.ends_with(['吗', '么', '没', '不'])),
+        }
+    }
+
+    /// A typed place is a request for stations when the question asks for a
+    /// station or where to go, or is little more than the place itself.
+    fn wants_station_near(&self, norm: &str, place: &crate::knowledge::Place) -> bool {
+        if self.counting {
+            return false;
+        }
+        if self.nearby || (self.station && (self.where_ || self.exists)) {
+            return true;
+        }
+        // "我在望京", "望京的驿站", "望京": the place, perhaps a station word,
+        // and a few filler characters. "建外的驿站有多大" asks something else.
+        let rest: String = std::iter::once(&place.name)
+            .chain(&place.aliases)
+            .fold(norm.to_string(), |acc, n| acc.replace(&text::normalize(n), ""));
+        let rest = ["驿站", "服务站", "站点", "小站"].iter().fold(rest, |acc, w| acc.replace(w, ""));
+        let rest = rest.replace(['我', '在', '这', '边', '呢', '了', '的', '附', '近', '哪', '儿', '里', '有', '吗', ' '], "");
+        rest.chars().count() <= 1
+    }
+}
+
+fn is_greeting(norm: &str) -> bool {
+    const GREETINGS: &[&str] = &[
+        "你好", "您好", "在吗", "在不在", "hi", "hello", "哈喽", "嗨", "有人吗", "你好呀", "你好啊", "您好啊", "早上好", "下午好", "晚上好",
+        "hey", "喂", "start", "开始", "你是谁", "你是干什么的", "谢谢", "谢谢你", "多谢", "好的", "ok", "收到",
+    ];
+    let n = norm.replace(' ', "");
+    GREETINGS.contains(&n.as_str())
+}
+
+/// The first `n` sentences of a paragraph.
+fn first_sentences(para: &str, n: usize) -> &str {
+    match text::sentences(para).into_iter().take(n).last() {
+        Some(last) => &para[..last.as_ptr() as usize - para.as_ptr() as usize + last.len()],
+        None => para,
+    }
+}
+
+/// Unknown words (in no FAQ entry, passage or station) weigh this share of
+/// the rarest known word: enough that a question about something else is not
+/// answered, not so much that one generic word ("手续") sinks a good match.
+const UNKNOWN_WEIGHT_SHARE: f32 = 0.6;
+
+/// Scope keys: one per district (by its names and aliases in places.yaml), one
+/// for Beijing as a whole and one for the whole country.
+fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> HashMap<String, u8> {
+    const BEIJING: u8 = 200;
+    const COUNTRY: u8 = 201;
+    let mut out = HashMap::new();
+    let mut add = |name: &str, key: u8| {
+        for g in analyzer.term_groups(name) {
+            out.entry(g.full).or_insert(key);
+        }
+    };
+    for (i, p) in knowledge.places.iter().filter(|p| p.is_district()).enumerate() {
+        let key = i.min(199) as u8;
+        for n in std::iter::once(&p.name).chain(&p.aliases) {
+            add(n, key);
+        }
+    }
+    for n in ["北京", "北京市", "全市", "首都", "本市"] {
+        add(n, BEIJING);
+    }
+    for n in ["全国", "全国总工会"] {
+        add(n, COUNTRY);
+    }
+    out
+}
+
+/// Whether a text states a count: digits followed by a counter word
+/// ("18.42万个", "2178家", "4000余名", "70%"), not a year or a programme name.
+fn has_count(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            while i < chars.len() && matches!(chars[i], '余' | '多' | '万' | '千' | '百' | '亿') {
+                i += 1;
+            }
+            if i < chars.len() && "个家名件人%座处张所次元位".contains(chars[i]) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// A name without spaces and the particle 的, for matching station names.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| *c != ' ' && *c != '的').collect()
+}

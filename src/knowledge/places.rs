@@ -1,0 +1,79 @@
+//! `places.yaml`: Beijing districts, neighbourhoods and landmarks with
+//! approximate WGS-84 centres, so that a worker can type "我在望京" instead of
+//! sharing a location.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Problem, yaml};
+use crate::geo;
+
+/// One named place.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// district | area | landmark
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub district: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn default_kind() -> String {
+    "area".to_string()
+}
+
+impl Place {
+    pub fn is_district(&self) -> bool {
+        self.kind == "district"
+    }
+}
+
+pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Vec<Place> {
+    let Some((text, items)) = yaml::load_list::<Place>(path, problems) else {
+        return Vec::new();
+    };
+    let mut names: HashMap<String, (String, usize)> = HashMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let p = item.value.clone();
+        let line = item.line_of(&text, "name");
+        if p.name.trim().is_empty() {
+            problems.push(Problem::error(path, line, "place has an empty name"));
+        }
+        if !matches!(p.kind.as_str(), "district" | "area" | "landmark") {
+            problems.push(Problem::error(path, item.line_of(&text, "kind"), format!("place \"{}\": kind \"{}\" must be district, area or landmark", p.name, p.kind)));
+        }
+        if !p.lat.is_finite() || !p.lon.is_finite() || !geo::in_beijing(p.lat, p.lon) {
+            problems.push(Problem::error(
+                path,
+                item.line_of(&text, "lat"),
+                format!("place \"{}\": coordinates {}, {} are outside Beijing; check that lat and lon are not swapped", p.name, p.lat, p.lon),
+            ));
+        }
+        for n in std::iter::once(&p.name).chain(&p.aliases) {
+            let key = crate::text::normalize(n);
+            if key.is_empty() {
+                continue;
+            }
+            if let Some((other, other_line)) = names.get(&key) {
+                if other != &p.name {
+                    problems.push(Problem::error(path, line, format!("name \"{n}\" is used by place \"{other}\" too (line {other_line}); a typed name must mean one place")));
+                }
+            } else {
+                names.insert(key, (p.name.clone(), line));
+            }
+        }
+        out.push(p);
+    }
+    out
+}

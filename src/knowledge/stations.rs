@@ -1,0 +1,177 @@
+//! `stations.yaml`: the union stations (工会驿站) the articles name, with
+//! WGS-84 coordinates and opening hours.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Problem, yaml};
+use crate::geo;
+
+/// One station.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub kind: String,
+    pub district: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// landmark | area | district: how exact the coordinates are.
+    #[serde(default = "default_precision")]
+    pub precision: String,
+    #[serde(default)]
+    pub coord_note: String,
+    /// Machine-readable hours: "HH:MM-HH:MM" or "24h".
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// The article's own words for the hours.
+    #[serde(default)]
+    pub hours_text: Option<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub serves: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    pub sources: Vec<String>,
+    /// Parsed `hours` (filled in by the loader).
+    #[serde(skip)]
+    pub parsed_hours: Option<Hours>,
+}
+
+fn default_precision() -> String {
+    "landmark".to_string()
+}
+
+/// Opening hours in minutes after midnight, Beijing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hours {
+    AllDay,
+    /// Open from `open` to `close` (minutes after midnight); `close` may be
+    /// smaller than `open` for hours past midnight.
+    Daily { open: u16, close: u16 },
+}
+
+impl Hours {
+    /// Parses "24h" / "24小时" / "00:00-24:00" or "HH:MM-HH:MM".
+    pub fn parse(s: &str) -> Option<Hours> {
+        let s = s.trim();
+        if matches!(s, "24h" | "24H" | "24小时" | "全天") {
+            return Some(Hours::AllDay);
+        }
+        let (a, b) = s.split_once('-').or_else(|| s.split_once('–')).or_else(|| s.split_once('~'))?;
+        let open = parse_hhmm(a.trim())?;
+        let close = parse_hhmm(b.trim())?;
+        if open == 0 && close == 24 * 60 || open == close {
+            return Some(Hours::AllDay);
+        }
+        Some(Hours::Daily { open, close })
+    }
+
+    /// Whether the station is open at `minute` (0..1440) of the day.
+    pub fn is_open_at(self, minute: u16) -> bool {
+        match self {
+            Hours::AllDay => true,
+            Hours::Daily { open, close } if open < close => minute >= open && minute < close,
+            Hours::Daily { open, close } => minute >= open || minute < close,
+        }
+    }
+}
+
+fn parse_hhmm(s: &str) -> Option<u16> {
+    let (h, m) = s.split_once(':').or_else(|| s.split_once('：'))?;
+    let h: u16 = h.parse().ok()?;
+    let m: u16 = m.parse().ok()?;
+    if h > 24 || m > 59 || (h == 24 && m != 0) {
+        return None;
+    }
+    Some(h * 60 + m)
+}
+
+pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<Station> {
+    let Some((text, items)) = yaml::load_list::<Station>(path, problems) else {
+        return Vec::new();
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let mut s = item.value.clone();
+        let id_line = item.line_of(&text, "id");
+        if s.id.trim().is_empty() {
+            problems.push(Problem::error(path, id_line, "station has an empty id"));
+        } else if let Some(first) = seen.get(&s.id) {
+            problems.push(Problem::error(path, id_line, format!("duplicate station id \"{}\" (first used on line {first})", s.id)));
+        } else {
+            seen.insert(s.id.clone(), id_line);
+        }
+        if s.name.trim().is_empty() {
+            problems.push(Problem::error(path, item.line_of(&text, "name"), format!("station \"{}\" has an empty name", s.id)));
+        }
+        if !s.lat.is_finite() || !s.lon.is_finite() || !geo::in_beijing(s.lat, s.lon) {
+            problems.push(Problem::error(
+                path,
+                item.line_of(&text, "lat"),
+                format!(
+                    "station \"{}\": coordinates {}, {} are outside Beijing (lat {}..{}, lon {}..{}); check that lat and lon are not swapped",
+                    s.id, s.lat, s.lon, geo::BEIJING_LAT.0, geo::BEIJING_LAT.1, geo::BEIJING_LON.0, geo::BEIJING_LON.1
+                ),
+            ));
+        }
+        if !matches!(s.precision.as_str(), "landmark" | "area" | "district") {
+            problems.push(Problem::error(
+                path,
+                item.line_of(&text, "precision"),
+                format!("station \"{}\": precision \"{}\" must be landmark, area or district", s.id, s.precision),
+            ));
+        }
+        if let Some(h) = &s.hours {
+            match Hours::parse(h) {
+                Some(p) => s.parsed_hours = Some(p),
+                None => problems.push(Problem::error(
+                    path,
+                    item.line_of(&text, "hours"),
+                    format!("station \"{}\": hours \"{h}\" do not parse; write \"09:00-18:00\" or \"24h\"", s.id),
+                )),
+            }
+        }
+        if s.sources.is_empty() {
+            problems.push(Problem::error(path, item.line_of(&text, "sources"), format!("station \"{}\" cites no source article", s.id)));
+        }
+        for src in &s.sources {
+            if !article_ids.contains(src.as_str()) {
+                problems.push(Problem::error(
+                    path,
+                    item.line_of(&text, "sources"),
+                    format!("station \"{}\" cites article \"{src}\", which is not in knowledge/articles/", s.id),
+                ));
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hours() {
+        assert_eq!(Hours::parse("09:00-18:00"), Some(Hours::Daily { open: 540, close: 1080 }));
+        assert_eq!(Hours::parse("24h"), Some(Hours::AllDay));
+        assert_eq!(Hours::parse("00:00-24:00"), Some(Hours::AllDay));
+        assert_eq!(Hours::parse("9点到6点"), None);
+        assert_eq!(Hours::parse("25:00-18:00"), None);
+        let h = Hours::parse("22:00-06:00").unwrap();
+        assert!(h.is_open_at(23 * 60) && h.is_open_at(60) && !h.is_open_at(12 * 60));
+        let d = Hours::parse("09:00-18:00").unwrap();
+        assert!(d.is_open_at(9 * 60) && !d.is_open_at(18 * 60) && !d.is_open_at(8 * 60 + 59));
+    }
+}

@@ -1,0 +1,29 @@
+//! union-bot (工会小助手) answers Beijing workers' questions about their trade
+//! union's services, from a knowledge base an editor keeps in `knowledge/`.
+//!
+//! The architecture, from the bottom up:
+//! - [`text`]: normalisation shared by everything that compares text;
+//! - [`knowledge`]: loads and validates `faq.yaml`, `stations.yaml`,
+//!   `places.yaml`, `synonyms.yaml` and `articles/*.md` (every problem with
+//!   `file:line`), and splits newspaper pages into articles;
+//! - [`search`]: the jieba analyzer shared with tantivy, and the article index
+//!   on disk, rebuilt only when the knowledge's fingerprint changes;
+//! - [`geo`]: distances, nearest stations, typed places, map links, Beijing time;
+//! - [`answer`]: the engine, question in, sourced [`answer::Answer`] out;
+//! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
+//! - [`eval`]: the yardstick runner; [`cli`]: the command line.
+//!
+//! The engine knows nothing of Telegram; channels are thin adapters over it.
+
+pub mod answer;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod eval;
+pub mod geo;
+pub mod knowledge;
+pub mod reply;
+pub mod search;
+pub mod text;
+
+pub use answer::{Answer, Engine};

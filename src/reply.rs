@@ -1,0 +1,349 @@
+//! Every sentence the bot says, and the rendering of an [`Answer`] to plain
+//! text (CLI, eval) and to Telegram HTML. HTML escaping happens in exactly one
+//! place: [`escape_html`], called only by [`Doc::html`].
+
+use crate::answer::{Answer, Kind, StationHit};
+use crate::geo;
+
+/// Telegram's limit for one message, in characters (UTF-16 units, in fact;
+/// all our text is in the Basic Multilingual Plane except emoji, which we
+/// count as two to be safe).
+pub const TELEGRAM_LIMIT: usize = 4096;
+
+/// The hotline, named the way the articles name it.
+pub const HOTLINE: &str = "北京工会12351职工服务热线";
+
+pub fn greeting() -> &'static str {
+    "您好！我是工会小助手，专门回答北京工会的服务问题：\n• 找附近的工会驿站（发位置或地名，如“我在望京”）\n• 怎么加入工会、入会有什么好处\n• 互助保障、法律援助、困难帮扶、12351热线等\n直接打字提问就行，也可以点下面的按钮。"
+}
+
+pub fn empty_question() -> &'static str {
+    "我只看得懂文字和位置哦。请打字描述您的问题，比如“怎么入会”“附近有驿站吗”，或者分享您的位置找驿站。"
+}
+
+pub fn need_location() -> &'static str {
+    "想找离您最近的工会驿站，请点下方“📍 发送位置找驿站”分享位置，或直接发地名，比如“我在望京”“怀柔商业街附近有驿站吗”。"
+}
+
+pub fn outside_beijing() -> String {
+    format!("您分享的位置不在北京市范围内。我只收录了北京的工会驿站，这里帮不上忙；有问题可以拨打{HOTLINE}咨询。")
+}
+
+pub fn fallback() -> String {
+    format!("抱歉，这个问题我还答不上来。我只了解北京工会的服务（驿站、入会、互助保障、法律援助、困难帮扶等），不想瞎猜误导您。可以拨打{HOTLINE}咨询。")
+}
+
+pub fn none_within_radius() -> String {
+    format!(
+        "{}公里内没有我收录的工会驿站，下面是离得最近的几个。全市有很多驿站我还没收录，可以拨打{HOTLINE}问问附近的站点。",
+        geo::NEARBY_RADIUS_M / 1000.0
+    )
+}
+
+pub fn none_in_district(district: &str) -> String {
+    format!("我还没有收录{district}的工会驿站，下面是离那里最近的几个。也可以拨打{HOTLINE}问问附近的站点。")
+}
+
+pub fn unsupported_message() -> &'static str {
+    "收到啦！不过我只看得懂文字和位置。想找驿站请分享位置或发地名，其他问题请直接打字问我。"
+}
+
+pub fn slow_down() -> &'static str {
+    "您发得太快啦，我歇一会儿再回答，请稍等一分钟。"
+}
+
+pub fn internal_error() -> String {
+    format!("抱歉，我这边出了点问题，请稍后再试。着急的话可以拨打{HOTLINE}。")
+}
+
+pub fn not_available() -> &'static str {
+    "这个命令不对您开放。"
+}
+
+const SOURCE_LABEL: &str = "来源：";
+const DID_YOU_MEAN: &str = "您是不是想问：";
+const TRY_ASKING: &str = "您可以试试问：";
+const RELATED: &str = "相关问题：";
+
+/// A styled piece of a line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seg {
+    Text(String),
+    Bold(String),
+}
+
+/// A reply as lines of styled pieces; an empty line separates paragraphs.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    pub lines: Vec<Vec<Seg>>,
+}
+
+impl Doc {
+    fn text(&mut self, s: impl Into<String>) {
+        for l in s.into().split('\n') {
+            self.lines.push(vec![Seg::Text(l.to_string())]);
+        }
+    }
+
+    fn line(&mut self, segs: Vec<Seg>) {
+        self.lines.push(segs);
+    }
+
+    fn blank(&mut self) {
+        if self.lines.last().is_some_and(|l| !l.is_empty()) {
+            self.lines.push(Vec::new());
+        }
+    }
+
+    /// Plain text, as the CLI prints it and as eval reads it.
+    pub fn plain(&self) -> String {
+        let mut out = String::new();
+        for l in &self.lines {
+            for s in l {
+                match s {
+                    Seg::Text(t) | Seg::Bold(t) => out.push_str(t),
+                }
+            }
+            out.push('\n');
+        }
+        out.trim_end().to_string()
+    }
+
+    /// Telegram HTML, split into messages under the limit at line boundaries
+    /// (paragraph boundaries where possible).
+    pub fn html(&self) -> Vec<String> {
+        let rendered: Vec<String> = self
+            .lines
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|s| match s {
+                        Seg::Text(t) => escape_html(t),
+                        Seg::Bold(t) => format!("<b>{}</b>", escape_html(t)),
+                    })
+                    .collect::<String>()
+            })
+            .collect();
+        split_messages(&rendered, TELEGRAM_LIMIT - 96)
+    }
+}
+
+/// The only HTML escaping in the program.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Length as Telegram counts it (UTF-16 code units).
+pub fn telegram_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// Packs rendered lines into messages of at most `limit` UTF-16 units,
+/// breaking at blank lines when possible, at any line otherwise, and inside a
+/// line (at a character boundary, never inside an entity) only when a single
+/// line is too long.
+fn split_messages(lines: &[String], limit: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut last_break: Option<usize> = None;
+    for line in lines {
+        let pieces = if telegram_len(line) > limit { hard_split(line, limit) } else { vec![line.clone()] };
+        for piece in pieces {
+            let extra = telegram_len(&piece) + usize::from(!cur.is_empty());
+            if !cur.is_empty() && telegram_len(&cur) + extra > limit {
+                match last_break {
+                    Some(b) if b > 0 => {
+                        let rest = cur.split_off(b);
+                        out.push(cur.trim_end().to_string());
+                        cur = rest.trim_start_matches('\n').to_string();
+                    }
+                    _ => {
+                        out.push(cur.trim_end().to_string());
+                        cur = String::new();
+                    }
+                }
+                last_break = None;
+            }
+            if !cur.is_empty() {
+                cur.push('\n');
+            }
+            if piece.is_empty() {
+                last_break = Some(cur.len());
+            }
+            cur.push_str(&piece);
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim_end().to_string());
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
+}
+
+/// Splits one over-long line, never inside an HTML entity or tag.
+fn hard_split(line: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_entity = false;
+    let mut in_tag = false;
+    let mut open_bold = false;
+    for c in line.chars() {
+        cur.push(c);
+        match c {
+            '&' => in_entity = true,
+            ';' => in_entity = false,
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                open_bold = !cur.ends_with("</b>") && cur.ends_with("<b>") || (open_bold && !cur.ends_with("</b>"));
+            }
+            _ => {}
+        }
+        if telegram_len(&cur) >= limit - 8 && !in_entity && !in_tag {
+            if open_bold {
+                cur.push_str("</b>");
+            }
+            out.push(std::mem::take(&mut cur));
+            if open_bold {
+                cur.push_str("<b>");
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Lays an answer out as a document.
+pub fn document(a: &Answer) -> Doc {
+    let mut d = Doc::default();
+    match a.kind {
+        Kind::Empty => d.text(empty_question()),
+        Kind::Greeting => d.text(greeting()),
+        Kind::NeedLocation => d.text(need_location()),
+        Kind::OutsideBeijing => d.text(outside_beijing()),
+        Kind::Fallback => d.text(fallback()),
+        Kind::Faq => d.text(a.body.clone()),
+        Kind::Article => {
+            if let Some(t) = &a.title {
+                d.line(vec![Seg::Text("据《".into()), Seg::Bold(t.clone()), Seg::Text("》报道：".into())]);
+            }
+            d.text(a.body.clone());
+        }
+        Kind::Station => {
+            if let Some(h) = a.stations.first() {
+                station_block(&mut d, h, None);
+            }
+            if !a.body.is_empty() {
+                d.text(a.body.clone());
+            }
+        }
+        Kind::Nearby => {
+            let head = match &a.place {
+                Some(p) => format!("{p}附近的工会驿站："),
+                None => "离您最近的工会驿站（直线距离）：".to_string(),
+            };
+            d.line(vec![Seg::Bold(head)]);
+            if let Some(n) = &a.note {
+                d.text(n.clone());
+            }
+            for (i, h) in a.stations.iter().enumerate() {
+                d.blank();
+                station_block(&mut d, h, Some(i + 1));
+            }
+            d.blank();
+            if a.place.is_some() {
+                d.text("分享您的位置，我能按实际距离帮您排序。");
+            }
+            d.text(format!("更多站点可拨打{HOTLINE}咨询。"));
+        }
+    }
+    if !a.sources.is_empty() {
+        d.blank();
+        let titles: Vec<String> = a.sources.iter().map(|s| format!("《{}》", s.title)).collect();
+        d.text(format!("{SOURCE_LABEL}{}", titles.join("；")));
+    }
+    if !a.suggestions.is_empty() {
+        d.blank();
+        let label = if a.is_fallback() { TRY_ASKING } else { DID_YOU_MEAN };
+        let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
+        d.text(format!("{label}{}", items.join(" / ")));
+    }
+    if !a.follow_ups.is_empty() {
+        d.blank();
+        let items: Vec<&str> = a.follow_ups.iter().map(|s| s.label.as_str()).collect();
+        d.text(format!("{RELATED}{}", items.join(" / ")));
+    }
+    d
+}
+
+fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
+    let mut head = Vec::new();
+    let name = match number {
+        Some(n) => format!("{n}. {}", h.name),
+        None => h.name.clone(),
+    };
+    head.push(Seg::Bold(name));
+    if let Some(m) = h.distance_m {
+        head.push(Seg::Text(format!("｜{}", geo::format_distance(m))));
+    }
+    d.line(head);
+    let approx = if h.approximate { "（位置为大致估计）" } else { "" };
+    d.text(format!("地址：{}{approx}", h.address));
+    match (&h.hours, h.open_now) {
+        (Some(hours), Some(true)) => d.text(format!("开放时间：{hours}（现在开放）")),
+        (Some(hours), Some(false)) => d.text(format!("开放时间：{hours}（现在未开放）")),
+        (Some(hours), None) => d.text(format!("开放时间：{hours}")),
+        (None, _) => d.text(format!("开放时间：报道未写明，可拨打{HOTLINE}确认")),
+    }
+    if !h.services.is_empty() {
+        d.text(format!("服务：{}", h.services.join("、")));
+    }
+}
+
+/// The answer as plain text.
+pub fn plain(a: &Answer) -> String {
+    document(a).plain()
+}
+
+/// The answer as Telegram HTML messages, each under the limit.
+pub fn html(a: &Answer) -> Vec<String> {
+    document(a).html()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_once() {
+        assert_eq!(escape_html("<b>&"), "&lt;b&gt;&amp;");
+    }
+
+    #[test]
+    fn splits_long_text_under_the_limit() {
+        let lines: Vec<String> = (0..300).map(|i| format!("第{i}行：工会驿站提供喝水、休息、充电服务。&lt;")).collect();
+        let parts = split_messages(&lines, 1000);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(telegram_len(p) <= 1000, "part of {} units", telegram_len(p));
+        }
+        let one = vec!["字".repeat(5000)];
+        for p in split_messages(&one, 1000) {
+            assert!(telegram_len(&p) <= 1000);
+        }
+    }
+}
