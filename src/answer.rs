@@ -314,17 +314,18 @@ impl Engine {
         if rebuilt {
             tracing::info!(passages = index.num_docs(), "built the article index");
         }
-        Ok((Engine::with_index(knowledge, analyzer, index), warnings))
+        Ok((Engine::from_parts(knowledge, analyzer, index), warnings))
     }
 
     /// Builds an engine with the index in RAM (tests, benchmarks, `check`).
     pub fn in_ram(knowledge: Knowledge) -> Result<Engine> {
         let analyzer = Analyzer::new(&knowledge);
         let index = ArticleIndex::build_in_ram(&knowledge, &analyzer)?;
-        Ok(Engine::with_index(knowledge, analyzer, index))
+        Ok(Engine::from_parts(knowledge, analyzer, index))
     }
 
-    fn with_index(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex) -> Engine {
+    /// Assembles an engine from loaded knowledge, its analyzer and its index.
+    pub fn from_parts(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex) -> Engine {
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut docs: Vec<TermSet> = Vec::new();
         let scope_terms = scope_terms(&knowledge, &analyzer);

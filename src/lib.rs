@@ -10,6 +10,7 @@
 //!   on disk, rebuilt only when the knowledge's fingerprint changes;
 //! - [`geo`]: distances, nearest stations, typed places, map links, Beijing time;
 //! - [`answer`]: the engine, question in, sourced [`answer::Answer`] out;
+//! - [`reload`]: the live engine, swapped atomically when a good edit lands;
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`eval`]: the yardstick runner; [`cli`]: the command line.
 //!
@@ -22,6 +23,7 @@ pub mod config;
 pub mod eval;
 pub mod geo;
 pub mod knowledge;
+pub mod reload;
 pub mod reply;
 pub mod search;
 pub mod text;
