@@ -111,6 +111,8 @@ pub struct Answer {
     pub place: Option<String>,
     /// The notice shown above a station list ("5公里内没有…").
     pub note: Option<String>,
+    /// The district the question was about, when it named a place (for /stats).
+    pub district: Option<String>,
 }
 
 impl Answer {
@@ -128,6 +130,7 @@ impl Answer {
             stations: Vec::new(),
             place: None,
             note: None,
+            district: None,
         }
     }
 
@@ -476,12 +479,21 @@ impl Engine {
     pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
         let question = text::clip(question, text::MAX_QUESTION_CHARS);
         let norm = text::normalize(question);
+        let place = geo::find_place(&self.knowledge.places, &norm);
+        let mut answer = self.answer_normalized(question, &norm, place, minute);
+        if answer.district.is_none() {
+            answer.district = place.map(|p| if p.is_district() { p.name.clone() } else { p.district.clone() }).filter(|d| !d.is_empty());
+        }
+        answer
+    }
+
+    fn answer_normalized(&self, question: &str, norm: &str, place: Option<&crate::knowledge::Place>, minute: u16) -> Answer {
         if norm.is_empty() {
             let mut a = Answer::new(Kind::Empty);
             a.suggestions = self.default_suggestions();
             return a;
         }
-        if is_greeting(&norm) {
+        if is_greeting(norm) {
             let mut a = Answer::new(Kind::Greeting);
             a.intent = Some("greeting".into());
             a.confident = true;
@@ -489,17 +501,17 @@ impl Engine {
             a.suggestions = self.default_suggestions();
             return a;
         }
-        let cues = Cues::of(&norm);
+        let cues = Cues::of(norm);
 
-        if let Some(i) = self.named_station(&norm)
+        if let Some(i) = self.named_station(norm)
             && !cues.counting
         {
             return self.station_answer(i, minute);
         }
-        if let Some(place) = geo::find_place(&self.knowledge.places, &norm)
-            && cues.wants_station_near(&norm, place)
+        if let Some(place) = place
+            && cues.wants_station_near(norm, place)
         {
-            return self.place_answer(place, &norm, minute);
+            return self.place_answer(place, norm, minute);
         }
         if cues.nearby && cues.station && !cues.counting {
             let mut a = Answer::new(Kind::NeedLocation);
@@ -508,7 +520,7 @@ impl Engine {
             a.score = 1.0;
             return a;
         }
-        self.match_question(question, &norm)
+        self.match_question(question, norm)
     }
 
     /// The stations nearest to a shared location.

@@ -12,6 +12,7 @@
 //! - [`answer`]: the engine, question in, sourced [`answer::Answer`] out;
 //! - [`reload`]: the live engine, swapped atomically when a good edit lands;
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
+//! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`eval`]: the yardstick runner; [`cli`]: the command line.
 //!
 //! The engine knows nothing of Telegram; channels are thin adapters over it.
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod geo;
+pub mod journal;
 pub mod knowledge;
 pub mod reload;
 pub mod reply;
