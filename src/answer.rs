@@ -35,6 +35,9 @@ const ARTICLE_DISCOUNT: f32 = 0.9;
 /// The matched weight at which a question is specific enough for an article
 /// passage to answer it in full (a rare word weighs about 4, a common one 1).
 const ARTICLE_SPECIFIC_WEIGHT: f32 = 5.0;
+/// A candidate that shares only question words and context words with a
+/// question ("手机" with the joining entry, "多少" with a figures entry) counts this much.
+const OFF_TOPIC_PENALTY: f32 = 0.5;
 /// A candidate about another place than the one asked about counts this much.
 const SCOPE_PENALTY: f32 = 0.7;
 /// Passages fetched from tantivy per question.
@@ -183,7 +186,8 @@ struct QTerm {
     /// Sub-words with their own weights.
     subs: Vec<(u32, f32)>,
     weight: f32,
-    /// A word that asks (多少, 哪里, 几点) rather than names what is asked about.
+    /// A word that asks (多少, 哪里, 几点) or sets the scene (骑手, 手机)
+    /// rather than names what is asked about.
     asks: bool,
 }
 
@@ -303,6 +307,8 @@ pub struct Engine {
     scope_terms: HashMap<String, u8>,
     /// Canonical question words from the lexicon (多少, 地址, 开放时间…).
     question_words: std::collections::HashSet<String>,
+    /// Canonical context words from the lexicon (骑手, 手机, 电动车…).
+    context_words: std::collections::HashSet<String>,
     /// Every FAQ wording, normalised without spaces → its entry.
     exact_wordings: HashMap<String, usize>,
 }
@@ -445,6 +451,7 @@ impl Engine {
             .enumerate()
             .flat_map(|(i, e)| e.questions.iter().map(move |q| (text::normalize(q).replace(' ', ""), i)))
             .collect();
+        let context_words = knowledge.lexicon.context_words.iter().flat_map(|w| analyzer.terms(w)).collect();
         let question_words = knowledge.lexicon.question_words.iter().flat_map(|w| analyzer.terms(w)).collect();
         let count_term = analyzer.terms("多少").first().and_then(|t| vocab.ids.get(t).copied());
         Engine {
@@ -462,6 +469,7 @@ impl Engine {
             count_term,
             scope_terms,
             question_words,
+            context_words,
             exact_wordings,
         }
     }
@@ -570,6 +578,26 @@ impl Engine {
         }
     }
 
+    /// The articles whose passages best match a question, best first, as
+    /// (article id, paragraph, score): the article search on its own.
+    pub fn search_articles(&self, question: &str, limit: usize) -> Vec<(String, usize, f32)> {
+        let q = self.query(question);
+        let counting = Cues::of(&text::normalize(question)).counting;
+        let hits = self.index.search(&self.analyzer.terms(question), ARTICLE_CANDIDATES).unwrap_or_default();
+        let mut scored: Vec<(String, usize, f32)> = hits
+            .into_iter()
+            .map(|(pid, _)| {
+                let p = &self.passages[pid];
+                (self.knowledge.articles[p.article].id.clone(), p.paragraph, self.passage_score(&q, pid, counting).0)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let mut seen = std::collections::HashSet::new();
+        scored.retain(|(id, _, _)| seen.insert(id.clone()));
+        scored.truncate(limit);
+        scored
+    }
+
     /// The FAQ entry a wording routes to, with its score (for `check`).
     pub fn route_faq(&self, question: &str) -> Option<(String, f32)> {
         let norm = text::normalize(question);
@@ -629,7 +657,11 @@ impl Engine {
             }
             flat.extend(full);
             flat.extend(subs.iter().map(|(id, _)| *id));
-            let asks = self.question_words.contains(&g.full);
+            let question_word = self.question_words.contains(&g.full);
+            let asks = question_word || self.context_words.contains(&g.full);
+            // A question word tells what kind of answer is wanted, not what
+            // about: it steers the choice but weighs half in the coverage.
+            let weight = if question_word { weight * 0.5 } else { weight };
             terms.push(QTerm { full, subs, weight, asks });
         }
         flat.sort_unstable();
@@ -655,7 +687,7 @@ impl Engine {
         }
         let mut score = 0.6 * best + 0.25 * q.coverage(&[&f.union]) + 0.15 * q.coverage(&[&f.answer]);
         if !q.names_the_topic(&[&f.union]) {
-            score *= 0.5;
+            score *= OFF_TOPIC_PENALTY;
         }
         if q.scope_conflict(&f.scopes) {
             score *= SCOPE_PENALTY;
@@ -679,7 +711,10 @@ impl Engine {
             for j in i..(i + 2).min(n) {
                 let window = &pt.sentences[i..=j];
                 let sets: Vec<&TermSet> = window.iter().map(|(_, s, _)| s).chain(std::iter::once(title)).collect();
-                let mut c = q.coverage(&sets);
+                // The title counts for the score, but the sentences alone
+                // choose which of them to show.
+                let own: Vec<&TermSet> = window.iter().map(|(_, s, _)| s).collect();
+                let mut c = 0.5 * q.coverage(&sets) + 0.5 * q.coverage(&own);
                 let range = window[0].0.start..window[window.len() - 1].0.end;
                 if counting {
                     let has_count = has_count(&para[range.clone()]);

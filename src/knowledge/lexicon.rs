@@ -25,6 +25,11 @@ pub struct Lexicon {
     /// candidate that shares only these with a question does not answer it.
     #[serde(default)]
     pub question_words: Vec<String>,
+    /// Canonical words that say who asks or with what (骑手, 手机, 电动车),
+    /// not what about: a candidate that shares only these (and question
+    /// words) with a question does not answer it.
+    #[serde(default)]
+    pub context_words: Vec<String>,
 }
 
 impl Lexicon {

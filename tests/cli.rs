@@ -1,0 +1,167 @@
+//! The `union-bot` binary: ask, nearby, eval, check, index, import.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::common::{bin, knowledge_copy, knowledge_dir};
+
+fn run(args: &[&str], data: &std::path::Path) -> (i32, String, String) {
+    let out = bin().args(["--knowledge", knowledge_dir().to_str().unwrap(), "--data", data.to_str().unwrap()]).args(args).output().expect("run");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn ask_json_has_the_documented_fields() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["ask", "--json", "外卖小哥怎么加入工会？"], data.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert!(v["answer"].as_str().unwrap().contains("i会员"), "{v}");
+    assert_eq!(v["confident"], true);
+    assert!(v["intent"].as_str().unwrap().starts_with("faq:"));
+    let sources = v["sources"].as_array().unwrap();
+    assert!(!sources.is_empty() && sources[0]["title"].is_string() && sources[0]["path"].is_string(), "{v}");
+    assert!(v["suggestions"].is_array() && v["stations"].is_array());
+}
+
+#[test]
+fn ask_json_reads_questions_from_stdin() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["--knowledge", knowledge_dir().to_str().unwrap(), "--data", data.path().to_str().unwrap(), "ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all("工会电话多少\n帮我点一份外卖\n\n".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0]["answer"].as_str().unwrap().contains("12351"));
+    assert_eq!(lines[1]["confident"], false);
+    assert!(lines[1]["intent"].is_null());
+    assert_eq!(lines[2]["confident"], false, "an empty line is not a question");
+}
+
+#[test]
+fn nearby_json_lists_stations_with_distance_and_coordinates() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["nearby", "--json", "40.3162", "116.6325"], data.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let s = &v["stations"][0];
+    assert!(s["name"].as_str().unwrap().contains("富商"), "{v}");
+    for field in ["address", "distance_m", "lat", "lon", "hours"] {
+        assert!(!s[field].is_null(), "missing {field}: {s}");
+    }
+    let (code, out, _) = run(&["nearby", "31.23", "121.47"], data.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("不在北京"), "{out}");
+}
+
+#[test]
+fn eval_reports_failures_and_the_closing_line() {
+    let data = tempfile::tempdir().unwrap();
+    let set = data.path().join("set.yaml");
+    std::fs::write(&set, "- q: 工会服务热线是多少？\n  any: [\"12351\"]\n- q: 怎么加入工会？\n  any: [\"这句话不会出现\"]\n- q: 给我讲个笑话\n  fallback: true\n").unwrap();
+    let (code, out, _) = run(&["eval", set.to_str().unwrap()], data.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL 怎么加入工会？"), "{out}");
+    assert!(out.contains("expected: any of [\"这句话不会出现\"]"), "{out}");
+    assert_eq!(out.lines().last(), Some("2 passed, 1 failed"));
+    let (code, _, _) = run(&["eval", set.to_str().unwrap(), "--min-pass", "0.6"], data.path());
+    assert_eq!(code, 0, "2/3 meets --min-pass 0.6");
+}
+
+#[test]
+fn check_passes_on_the_committed_knowledge_and_fails_with_file_and_line() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(&["check"], data.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 errors"), "{out}");
+
+    let tmp = knowledge_copy();
+    let faq = tmp.path().join("faq.yaml");
+    let text = std::fs::read_to_string(&faq).unwrap();
+    std::fs::write(&faq, text.replacen("- id: hotline\n", "- id: join-how\n", 1)).unwrap();
+    let out = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.lines().any(|l| l.contains("faq.yaml:") && l.contains("duplicate id \"join-how\"")), "{stdout}");
+}
+
+#[test]
+fn check_reports_a_wording_routed_to_another_entry() {
+    let tmp = knowledge_copy();
+    let faq = tmp.path().join("faq.yaml");
+    let text = std::fs::read_to_string(&faq).unwrap();
+    // Give the haircut entry a wording that plainly asks for the hotline.
+    let text = text.replacen("- id: haircut\n  topic: 经开区免费理发\n  questions:\n", "- id: haircut\n  topic: 经开区免费理发\n  questions:\n    - 工会服务热线电话号码是多少\n", 1);
+    assert!(text.contains("工会服务热线电话号码是多少"), "the haircut entry's layout changed; update this test");
+    std::fs::write(&faq, text).unwrap();
+    let out = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.contains("faq.yaml:") && l.contains("\"haircut\"") && l.contains("\"hotline\"")),
+        "no routing error naming both entries:\n{stdout}"
+    );
+}
+
+#[test]
+fn the_index_is_built_once_and_rebuilt_when_knowledge_changes() {
+    let data = tempfile::tempdir().unwrap();
+    let tmp = knowledge_copy();
+    let ask = |k: &std::path::Path| {
+        let out = bin()
+            .env("RUST_LOG", "info")
+            .args(["--knowledge", k.to_str().unwrap(), "--data", data.path().to_str().unwrap(), "ask", "怎么入会"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(ask(tmp.path()).contains("built the article index"), "first run builds");
+    assert!(!ask(tmp.path()).contains("built the article index"), "second run reuses");
+    let art = tmp.path().join("articles/000-02.md");
+    let text = std::fs::read_to_string(&art).unwrap();
+    std::fs::write(&art, text.replace("春节前夕", "春节前")).unwrap();
+    assert!(ask(tmp.path()).contains("built the article index"), "an edited article rebuilds");
+    let dirs: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("index-")).collect();
+    assert_eq!(dirs.len(), 1, "the old index is removed");
+}
+
+#[test]
+fn index_command_builds_into_the_data_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["index"], data.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("27 articles"), "{out}");
+}
+
+#[test]
+fn import_splits_a_page_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = crate::common::shared_dir().join("seeds").join("004_7b22422eec2801af.txt");
+    let k = tmp.path().join("k");
+    let go = |extra: &[&str]| bin().args(["--knowledge", k.to_str().unwrap(), "import", page.to_str().unwrap()]).args(extra).output().unwrap();
+    let out = go(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = std::fs::read_dir(k.join("articles")).unwrap().count();
+    assert_eq!(files, 5);
+    let again = go(&[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert!(go(&["--force"]).status.success());
+}
+
+#[test]
+fn missing_knowledge_is_a_clear_error_not_a_panic() {
+    let data = tempfile::tempdir().unwrap();
+    let out = bin().args(["--knowledge", "/nonexistent/knowledge", "--data", data.path().to_str().unwrap(), "ask", "怎么入会"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: ") && err.contains("knowledge"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -1,0 +1,10 @@
+//! The integration tests: one binary, one module per area. Everything runs on
+//! the real parts: the real knowledge/ directory, the real jieba dictionary,
+//! real tantivy indexes (in RAM or in a temporary data directory) and the
+//! real `union-bot` binary.
+
+mod common;
+
+mod cli;
+mod engine;
+mod knowledge;
