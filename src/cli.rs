@@ -73,6 +73,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Run the Telegram bot (TELOXIDE_TOKEN; long polling, or --webhook URL).
+    Telegram {
+        /// The public HTTPS URL Telegram posts updates to (listening on WEBHOOK_ADDR).
+        #[arg(long)]
+        webhook: Option<String>,
+    },
 }
 
 /// Parses the command line, runs it and returns the exit code. Errors are
@@ -97,6 +103,7 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
         Command::Check => run_check(paths),
         Command::Index => index(paths),
         Command::Import { page, force, dry_run } => import(paths, &page, force, dry_run),
+        Command::Telegram { webhook } => crate::telegram::main(paths, webhook),
     }
 }
 

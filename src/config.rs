@@ -1,8 +1,12 @@
 //! Settings read once at start: where the knowledge and the data live, and
 //! (for the Telegram channel) the bot token, which never prints itself.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
 
 /// The default knowledge directory.
 pub const DEFAULT_KNOWLEDGE_DIR: &str = "knowledge";
@@ -43,9 +47,142 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The Telegram channel's settings (`union-bot telegram`), read once at start.
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    /// The bot token from @BotFather (`TELOXIDE_TOKEN`).
+    pub token: Secret,
+    /// Another Bot API server (`TELOXIDE_API_URL`): a self-hosted one, or a
+    /// test server on 127.0.0.1. `None`: Telegram's own.
+    pub api_url: Option<url::Url>,
+    /// Numeric Telegram user ids of the admins (`ADMIN_IDS`, comma-separated).
+    pub admins: BTreeSet<u64>,
+    /// Where the webhook server listens (`WEBHOOK_ADDR`); used with `--webhook` only.
+    pub webhook_addr: SocketAddr,
+}
+
+/// The default listening address of the webhook server.
+pub const DEFAULT_WEBHOOK_ADDR: &str = "0.0.0.0:8443";
+
+impl TelegramConfig {
+    /// Reads the settings from the environment (which `.env` has filled in).
+    pub fn from_env() -> Result<TelegramConfig> {
+        TelegramConfig::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `var` (the environment, or a map in tests).
+    /// Every error names the setting; none shows the token.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<TelegramConfig> {
+        let set = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let Some(token) = set("TELOXIDE_TOKEN") else {
+            bail!("TELOXIDE_TOKEN is not set: get a bot token from @BotFather and put it in .env or the environment");
+        };
+        if !looks_like_token(&token) {
+            bail!("TELOXIDE_TOKEN does not look like a bot token (digits, a colon, then letters, digits, _ or -)");
+        }
+        let api_url = match set("TELOXIDE_API_URL") {
+            None => None,
+            Some(u) => {
+                // As teloxide does: no trailing slash, or method paths get "//".
+                let url = url::Url::parse(u.trim_end_matches('/')).with_context(|| format!("TELOXIDE_API_URL is not a URL: {u}"))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    bail!("TELOXIDE_API_URL must be an http or https URL: {u}");
+                }
+                Some(url)
+            }
+        };
+        let admins = match set("ADMIN_IDS") {
+            None => BTreeSet::new(),
+            Some(list) => parse_admin_ids(&list)?,
+        };
+        let addr = set("WEBHOOK_ADDR").unwrap_or_else(|| DEFAULT_WEBHOOK_ADDR.to_string());
+        let webhook_addr = addr.parse().with_context(|| format!("WEBHOOK_ADDR is not an address like 0.0.0.0:8443: {addr}"))?;
+        Ok(TelegramConfig { token: Secret::new(token), api_url, admins, webhook_addr })
+    }
+}
+
+/// A bot token is `<bot id>:<secret>`, e.g. `123456789:AAF7-g0gYnc…`.
+fn looks_like_token(t: &str) -> bool {
+    match t.split_once(':') {
+        Some((id, secret)) => {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && !secret.is_empty()
+                && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
+        None => false,
+    }
+}
+
+/// `ADMIN_IDS`: numeric user ids separated by commas (spaces allowed).
+fn parse_admin_ids(list: &str) -> Result<BTreeSet<u64>> {
+    let mut out = BTreeSet::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id: u64 = part.parse().with_context(|| format!("ADMIN_IDS: {part:?} is not a numeric Telegram user id"))?;
+        out.insert(id);
+    }
+    Ok(out)
+}
+
 /// Logs go to stderr (stdout carries answers), filtered by `RUST_LOG`
 /// (default: warnings and errors only).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colours only on a terminal: a log file or journald gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<TelegramConfig> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        TelegramConfig::from_vars(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn a_missing_or_empty_token_is_named() {
+        for vars in [&[][..], &[("TELOXIDE_TOKEN", "  ")][..]] {
+            let e = config(vars).unwrap_err().to_string();
+            assert!(e.starts_with("TELOXIDE_TOKEN is not set"), "{e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
+    fn a_bad_token_is_refused_without_showing_it() {
+        let e = config(&[("TELOXIDE_TOKEN", "not a token")]).unwrap_err().to_string();
+        assert!(e.contains("TELOXIDE_TOKEN") && !e.contains("not a token"), "{e}");
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let c = config(&[
+            ("TELOXIDE_TOKEN", "123456:AA-bb_CC"),
+            ("TELOXIDE_API_URL", "http://127.0.0.1:8081/"),
+            ("ADMIN_IDS", "42, 7,,"),
+        ])
+        .unwrap();
+        assert_eq!(c.token.expose(), "123456:AA-bb_CC");
+        assert_eq!(c.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
+        assert_eq!(c.admins.into_iter().collect::<Vec<_>>(), vec![7, 42]);
+        assert_eq!(c.webhook_addr.to_string(), DEFAULT_WEBHOOK_ADDR);
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let c = config(&[("TELOXIDE_TOKEN", "123456:SECRETSECRET")]).unwrap();
+        assert!(!format!("{c:?}").contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn bad_admin_ids_and_urls_are_named() {
+        let e = config(&[("TELOXIDE_TOKEN", "1:a"), ("ADMIN_IDS", "42,@bob")]).unwrap_err().to_string();
+        assert!(e.contains("ADMIN_IDS") && e.contains("@bob"), "{e}");
+        let e = config(&[("TELOXIDE_TOKEN", "1:a"), ("TELOXIDE_API_URL", "ftp://x")]).unwrap_err().to_string();
+        assert!(e.contains("TELOXIDE_API_URL"), "{e}");
+    }
 }

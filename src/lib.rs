@@ -13,6 +13,7 @@
 //! - [`reload`]: the live engine, swapped atomically when a good edit lands;
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
+//! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
 //! - [`eval`]: the yardstick runner; [`cli`]: the command line.
 //!
 //! The engine knows nothing of Telegram; channels are thin adapters over it.
@@ -28,6 +29,7 @@ pub mod knowledge;
 pub mod reload;
 pub mod reply;
 pub mod search;
+pub mod telegram;
 pub mod text;
 
 pub use answer::{Answer, Engine};

@@ -60,6 +60,49 @@ pub fn not_available() -> &'static str {
     "这个命令不对您开放。"
 }
 
+/// The buttons of the persistent reply keyboard (Telegram). Pressing one of
+/// the last three sends its label as a question, so the engine answers it.
+pub const BUTTON_LOCATION: &str = "📍 发送位置找驿站";
+pub const BUTTON_JOIN: &str = "如何入会";
+pub const BUTTON_HOTLINE: &str = "工会热线";
+pub const BUTTON_HELP: &str = "我能问什么";
+
+/// The grey hint in the input field while the reply keyboard shows.
+pub const INPUT_PLACEHOLDER: &str = "直接打字提问，如：怎么入会";
+
+/// URL buttons under a station's pin.
+pub const BUTTON_AMAP: &str = "高德地图打开";
+pub const BUTTON_BAIDU: &str = "百度地图打开";
+
+/// A button that shows one station of a list (its pin and map links).
+pub fn station_button(name: &str) -> String {
+    format!("📍 {name}")
+}
+
+/// The command menu everyone sees (setMyCommands), command → description.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("start", "开始使用，显示常用按钮"),
+    ("help", "我能问什么"),
+    ("nearby", "找附近的工会驿站"),
+    ("join", "怎么加入工会"),
+    ("hotline", "工会服务热线12351"),
+];
+
+/// The commands added to the menu in the admins' private chats.
+pub const ADMIN_COMMANDS: &[(&str, &str)] = &[
+    ("reload", "重新加载知识库"),
+    ("stats", "使用统计"),
+    ("unanswered", "没答上来的问题"),
+];
+
+pub fn unknown_command() -> &'static str {
+    "这个命令我不认识。直接打字提问就行，或者发 /help 看看我能回答什么。"
+}
+
+pub fn stale_button() -> &'static str {
+    "这个按钮对应的内容已经更新了，请直接打字提问。"
+}
+
 const SOURCE_LABEL: &str = "来源：";
 const DID_YOU_MEAN: &str = "您是不是想问：";
 const TRY_ASKING: &str = "您可以试试问：";

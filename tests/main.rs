@@ -8,3 +8,4 @@ mod common;
 mod cli;
 mod engine;
 mod knowledge;
+mod telegram;

@@ -1,6 +1,8 @@
 //! Fixtures shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fake_telegram;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -1,0 +1,365 @@
+//! One endpoint per kind of update: messages, edited messages (live
+//! locations) and button presses. Each runs its body through
+//! [`trace::guard`] and ends with one log line.
+//!
+//! What a worker wrote is the engine's to read; an endpoint only decides
+//! whether to answer (groups, flood limit, live-location moves), asks the
+//! engine, and sends what [`crate::reply`] renders.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use teloxide::prelude::*;
+use teloxide::types::{Chat, Location, Me, MessageId, ParseMode, ReplyMarkup, ReplyParameters};
+use teloxide::utils::command::{BotCommands, ParseError};
+
+use super::flood::Verdict;
+use super::keyboards;
+use super::trace::{Handled, Trace, guard};
+use super::{AdminCommand, Command, Ctx, HandlerResult, TgBot, admin};
+use crate::answer::{Answer, Kind};
+use crate::reply;
+
+pub async fn message(bot: TgBot, msg: Message, me: Me, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
+    let trace = Trace::start(&ctx.users, &update);
+    let outcome = guard(on_message(&bot, &msg, &me, &ctx)).await;
+    trace.finish(&bot, Some(msg.chat.id), outcome).await;
+    Ok(())
+}
+
+pub async fn edited_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
+    let trace = Trace::start(&ctx.users, &update);
+    let outcome = guard(on_edited(&bot, &msg, &ctx)).await;
+    trace.finish(&bot, Some(msg.chat.id), outcome).await;
+    Ok(())
+}
+
+pub async fn callback_query(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
+    let trace = Trace::start(&ctx.users, &update);
+    // Answered first, whatever happens next, so the button stops spinning.
+    if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+        tracing::warn!(update = update.id.0, error = %e, "cannot answer the callback query");
+    }
+    let chat = q.message.as_ref().map(|m| m.chat().id);
+    let outcome = guard(on_callback(&bot, &q, &ctx)).await;
+    trace.finish(&bot, chat, outcome).await;
+    Ok(())
+}
+
+/// A message: a command, a question, a location, or something else.
+async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Result<Handled> {
+    let name = me.user.username.as_deref().unwrap_or_default();
+    if let Some(text) = msg.text()
+        && text.starts_with('/')
+    {
+        return on_command(bot, msg, name, ctx, text).await;
+    }
+    if !msg.chat.is_private() && !replies_to_bot(msg, me) && !mentions(msg, name) {
+        return Ok(Handled::new("group", "not_addressed"));
+    }
+    if msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot) {
+        return Ok(Handled::new("bot", "ignored"));
+    }
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+        return Ok(h);
+    }
+    if let Some(loc) = location_of(msg) {
+        let answer = ctx.nearby(loc.latitude, loc.longitude).await?;
+        send_answer(bot, &msg.chat, reply_to(msg), &answer).await?;
+        if loc.live_period.is_some() {
+            let nearest = answer.stations.first().map(|h| h.id.as_str());
+            ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, Instant::now());
+            return Ok(Handled::answered("live_location", &answer));
+        }
+        return Ok(Handled::answered("location", &answer));
+    }
+    if let Some(text) = msg.text() {
+        let answer = ctx.answer(strip_mention(text, name)).await?;
+        send_answer(bot, &msg.chat, reply_to(msg), &answer).await?;
+        return Ok(Handled::answered("text", &answer));
+    }
+    // Stickers, photos, voice, files…: say what the bot understands.
+    send_plain(bot, &msg.chat, reply_to(msg), reply::unsupported_message(), main_keyboard_for(&msg.chat)).await?;
+    Ok(Handled::new("other", "unsupported"))
+}
+
+/// A command: ours (with or without `@botname`), an admin command, or one we
+/// do not know. Commands for other bots in a group are left alone.
+async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text: &str) -> Result<Handled> {
+    let parsed = match Command::parse(text, name) {
+        Ok(cmd) => Ok(cmd),
+        Err(ParseError::WrongBotName(_)) => return Ok(Handled::new("command", "other_bot")),
+        Err(_) => Err(AdminCommand::parse(text, name)),
+    };
+    let addressed = msg.chat.is_private() || text.split_whitespace().next().is_some_and(|c| c.contains('@'));
+    let admin = match parsed {
+        Ok(cmd) => {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+                return Ok(h);
+            }
+            return public_command(bot, msg, ctx, cmd).await;
+        }
+        Err(Ok(admin)) => admin,
+        Err(Err(ParseError::WrongBotName(_))) => return Ok(Handled::new("command", "other_bot")),
+        Err(Err(_)) if addressed => {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+                return Ok(h);
+            }
+            send_plain(bot, &msg.chat, reply_to(msg), reply::unknown_command(), None).await?;
+            return Ok(Handled::new("command", "unknown"));
+        }
+        Err(Err(_)) => return Ok(Handled::new("command", "not_ours")),
+    };
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+        return Ok(h);
+    }
+    admin::command(bot, msg, ctx, admin).await
+}
+
+async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command) -> Result<Handled> {
+    let chat = &msg.chat;
+    match cmd {
+        Command::Start(payload) => {
+            send_plain(bot, chat, reply_to(msg), reply::greeting(), main_keyboard_for(chat)).await?;
+            // A deep link may name an entry: t.me/<bot>?start=f_join-how.
+            if let Some(key) = deep_link_key(&payload)
+                && let Some(answer) = ctx.answer_ref(key).await?
+            {
+                send_answer(bot, chat, None, &answer).await?;
+                return Ok(Handled::answered("command", &answer));
+            }
+            Ok(Handled::new("command", "start"))
+        }
+        Command::Nearby => {
+            send_plain(bot, chat, reply_to(msg), reply::need_location(), main_keyboard_for(chat)).await?;
+            Ok(Handled::new("command", "need_location"))
+        }
+        // The same as pressing the keyboard button: the engine answers its label.
+        Command::Help | Command::Join | Command::Hotline => {
+            let label = match cmd {
+                Command::Help => reply::BUTTON_HELP,
+                Command::Join => reply::BUTTON_JOIN,
+                _ => reply::BUTTON_HOTLINE,
+            };
+            let answer = ctx.answer_unrecorded(label.to_string()).await?;
+            send_answer(bot, chat, reply_to(msg), &answer).await?;
+            Ok(Handled::answered("command", &answer))
+        }
+    }
+}
+
+/// A deep-link payload (`[A-Za-z0-9_-]`, so no colon) naming an engine key:
+/// `f_join-how` is `f:join-how`.
+fn deep_link_key(payload: &str) -> Option<String> {
+    let payload = payload.trim();
+    let (kind, id) = payload.split_once('_')?;
+    (matches!(kind, "f" | "a" | "s") && !id.is_empty()).then(|| format!("{kind}:{id}"))
+}
+
+/// An edited message: only a live location's new position matters, and only
+/// when the worker has moved on (see [`super::moves`]). These edits come every
+/// few seconds without the worker doing anything, so they do not count
+/// against the flood limit.
+async fn on_edited(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>) -> Result<Handled> {
+    let Some(loc) = msg.location().filter(|l| l.live_period.is_some()) else {
+        return Ok(Handled::new("edited", "ignored"));
+    };
+    let answer = ctx.nearby(loc.latitude, loc.longitude).await?;
+    let nearest = answer.stations.first().map(|h| h.id.as_str());
+    let now = Instant::now();
+    // After a restart a private chat's live location is answered afresh; in a
+    // group only one the bot was asked about (and answered) is followed.
+    if !ctx.moves.is_news(live_key(msg), loc.latitude, loc.longitude, nearest, msg.chat.is_private(), now) {
+        return Ok(Handled::new("live_location", "unchanged"));
+    }
+    send_answer(bot, &msg.chat, None, &answer).await?;
+    ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, now);
+    Ok(Handled::answered("live_location", &answer))
+}
+
+/// A button press: the data is an engine key.
+async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<Handled> {
+    let Some(chat) = q.message.as_ref().map(|m| m.chat()) else {
+        return Ok(Handled::new("callback", "no_message"));
+    };
+    if let Some(h) = flood_gate(bot, ctx, q.from.id.0, chat, None).await? {
+        return Ok(h);
+    }
+    let Some(key) = q.data.as_deref() else {
+        return Ok(Handled::new("callback", "no_data"));
+    };
+    match ctx.answer_ref(key.to_string()).await? {
+        Some(answer) => {
+            send_answer(bot, chat, None, &answer).await?;
+            Ok(Handled::answered("callback", &answer))
+        }
+        // A button from before a reload that removed its entry.
+        None => {
+            send_plain(bot, chat, None, reply::stale_button(), None).await?;
+            Ok(Handled::new("callback", "stale"))
+        }
+    }
+}
+
+/// Applies the per-user flood limit; `Some` when the message must not be answered.
+async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, chat: &Chat, reply_to: Option<MessageId>) -> Result<Option<Handled>> {
+    match ctx.flood.check(user, Instant::now()) {
+        Verdict::Answer => Ok(None),
+        Verdict::Notice => {
+            send_plain(bot, chat, reply_to, reply::slow_down(), None).await?;
+            Ok(Some(Handled::new("flood", "notice")))
+        }
+        Verdict::Silence => Ok(Some(Handled::new("flood", "silence"))),
+    }
+}
+
+/// Sends an answer: the HTML parts in order, the inline buttons on the last
+/// part, then, for stations, a pin for the first one with its map links.
+pub async fn send_answer(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, answer: &Answer) -> Result<()> {
+    let parts = reply::html(answer);
+    let last = parts.len().saturating_sub(1);
+    let mut markup: Option<ReplyMarkup> = keyboards::answer_keyboard(answer).map(ReplyMarkup::InlineKeyboard);
+    if markup.is_none() && answer.kind == Kind::NeedLocation {
+        markup = main_keyboard_for(chat);
+    }
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut req = bot.send_message(chat.id, part).parse_mode(ParseMode::Html);
+        if i == 0
+            && let Some(id) = reply_to
+        {
+            req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+        }
+        if i == last
+            && let Some(m) = markup.take()
+        {
+            req = req.reply_markup(m);
+        }
+        req.await?;
+    }
+    if matches!(answer.kind, Kind::Nearby | Kind::Station)
+        && let Some(h) = answer.stations.first()
+    {
+        let mut req = bot.send_venue(chat.id, h.lat, h.lon, h.name.clone(), h.address.clone());
+        if let Some(k) = keyboards::map_keyboard(h) {
+            req = req.reply_markup(k);
+        }
+        req.await?;
+    }
+    Ok(())
+}
+
+/// Sends one of the bot's fixed sentences, as plain text (no HTML to escape).
+pub async fn send_plain(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, text: &str, markup: Option<ReplyMarkup>) -> Result<()> {
+    let mut req = bot.send_message(chat.id, text);
+    if let Some(id) = reply_to {
+        req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+    }
+    if let Some(m) = markup {
+        req = req.reply_markup(m);
+    }
+    req.await?;
+    Ok(())
+}
+
+/// The reply keyboard, in private chats only: its location button works only
+/// there, and in a group it would cover everyone's input field.
+fn main_keyboard_for(chat: &Chat) -> Option<ReplyMarkup> {
+    chat.is_private().then(|| ReplyMarkup::Keyboard(keyboards::main_keyboard()))
+}
+
+/// In groups, answers quote the message they answer.
+fn reply_to(msg: &Message) -> Option<MessageId> {
+    (!msg.chat.is_private()).then_some(msg.id)
+}
+
+/// A shared location, or a venue's (Telegram puts a venue's point in `venue`).
+fn location_of(msg: &Message) -> Option<&Location> {
+    msg.location().or_else(|| msg.venue().map(|v| &v.location))
+}
+
+/// Whom the flood limit counts: the user, or the chat a message was sent on
+/// behalf of (anonymous admins, channels).
+fn sender_key(msg: &Message) -> u64 {
+    match (&msg.sender_chat, &msg.from) {
+        (Some(c), _) => c.id.0 as u64,
+        (None, Some(u)) => u.id.0,
+        (None, None) => msg.chat.id.0 as u64,
+    }
+}
+
+fn live_key(msg: &Message) -> (i64, u64) {
+    (msg.chat.id.0, sender_key(msg))
+}
+
+fn replies_to_bot(msg: &Message, me: &Me) -> bool {
+    msg.reply_to_message().and_then(|r| r.from.as_ref()).is_some_and(|u| u.id == me.user.id)
+}
+
+/// Whether the text or caption mentions the bot (`@name`, any case).
+fn mentions(msg: &Message, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let entities = msg.parse_entities().or_else(|| msg.parse_caption_entities()).unwrap_or_default();
+    entities.iter().any(|e| matches!(e.kind(), teloxide::types::MessageEntityKind::Mention) && is_bot_mention(e.text(), name))
+}
+
+fn is_bot_mention(word: &str, name: &str) -> bool {
+    word.strip_prefix('@').is_some_and(|w| w.eq_ignore_ascii_case(name))
+}
+
+/// The question without the `@botname` that addressed it.
+fn strip_mention(text: &str, name: &str) -> String {
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let needle = format!("@{}", name.to_ascii_lowercase());
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(at) = lower[i..].find(&needle) {
+        let start = i + at;
+        let end = start + needle.len();
+        let word_ends = !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(&text[i..start]);
+        if !word_ends {
+            out.push_str(&text[start..end]);
+        }
+        i = end;
+    }
+    out.push_str(&text[i..]);
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_stripped_from_questions() {
+        assert_eq!(strip_mention("@Union_Bot 怎么入会", "union_bot"), "怎么入会");
+        assert_eq!(strip_mention("怎么入会 @union_bot", "union_bot"), "怎么入会");
+        assert_eq!(strip_mention("@union_bot2 你好", "union_bot"), "@union_bot2 你好");
+        assert!(is_bot_mention("@UNION_BOT", "union_bot"));
+        assert!(!is_bot_mention("@union_bot2", "union_bot"));
+    }
+
+    #[test]
+    fn deep_links_name_keys() {
+        assert_eq!(deep_link_key("f_join-how").as_deref(), Some("f:join-how"));
+        assert_eq!(deep_link_key("s_huairou-fushang").as_deref(), Some("s:huairou-fushang"));
+        assert_eq!(deep_link_key(""), None);
+        assert_eq!(deep_link_key("x_y"), None);
+    }
+
+    #[test]
+    fn commands_parse_with_and_without_the_bot_name() {
+        assert_eq!(Command::parse("/start", "union_bot").unwrap(), Command::Start(String::new()));
+        assert_eq!(Command::parse("/start f_join-how", "union_bot").unwrap(), Command::Start("f_join-how".into()));
+        assert_eq!(Command::parse("/join@union_bot", "union_bot").unwrap(), Command::Join);
+        assert!(matches!(Command::parse("/join@other_bot", "union_bot"), Err(ParseError::WrongBotName(_))));
+        assert!(Command::parse("/reload", "union_bot").is_err());
+        assert_eq!(AdminCommand::parse("/reload", "union_bot").unwrap(), AdminCommand::Reload);
+    }
+}

@@ -1,0 +1,98 @@
+//! The bot's buttons: the persistent reply keyboard, the inline buttons under
+//! an answer (close second answers, follow-ups, the other stations of a list)
+//! and the map links under a station's pin. Labels come from [`crate::reply`];
+//! callback data is an engine key (`f:…`, `a:…`, `s:…`), checked against
+//! Telegram's limit.
+
+use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
+
+use crate::answer::{Answer, Kind, StationHit};
+use crate::{geo, reply, text};
+
+/// Telegram refuses callback data longer than this many bytes.
+pub const CALLBACK_DATA_MAX: usize = 64;
+/// Button labels are clipped to this many characters (phones show less).
+const LABEL_MAX_CHARS: usize = 32;
+
+/// The keyboard shown under the input field in private chats: share a
+/// location (the phone asks first), and three common questions.
+pub fn main_keyboard() -> KeyboardMarkup {
+    KeyboardMarkup::new(vec![
+        vec![KeyboardButton::new(reply::BUTTON_LOCATION).request(ButtonRequest::Location)],
+        vec![KeyboardButton::new(reply::BUTTON_JOIN), KeyboardButton::new(reply::BUTTON_HOTLINE), KeyboardButton::new(reply::BUTTON_HELP)],
+    ])
+    .persistent()
+    .resize_keyboard()
+    .input_field_placeholder(reply::INPUT_PLACEHOLDER)
+}
+
+/// A button that asks the engine for `key`, or `None` (logged) when the key
+/// would not fit in callback data.
+pub fn callback(label: &str, key: &str) -> Option<InlineKeyboardButton> {
+    if key.is_empty() || key.len() > CALLBACK_DATA_MAX {
+        tracing::warn!(key, bytes = key.len(), "suggestion key does not fit in callback data; button left out");
+        return None;
+    }
+    Some(InlineKeyboardButton::callback(text::clip(label, LABEL_MAX_CHARS), key))
+}
+
+/// The inline buttons under an answer: "您是想问…" alternatives (or, for a
+/// fallback, the closest topics), follow-ups, and, under a list of stations,
+/// one button per station after the first (whose pin is sent anyway).
+pub fn answer_keyboard(a: &Answer) -> Option<InlineKeyboardMarkup> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
+    let mut add = |label: &str, key: String| {
+        if !keys.contains(&key)
+            && let Some(b) = callback(label, &key)
+        {
+            rows.push(vec![b]);
+            keys.push(key);
+        }
+    };
+    for s in a.suggestions.iter().chain(&a.follow_ups) {
+        add(&s.label, s.key.clone());
+    }
+    if a.kind == Kind::Nearby {
+        for h in a.stations.iter().skip(1) {
+            add(&reply::station_button(&h.name), format!("s:{}", h.id));
+        }
+    }
+    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
+}
+
+/// Links that open Amap and Baidu maps at a station (WGS-84 declared, see
+/// [`geo::amap_url`]).
+pub fn map_keyboard(h: &StationHit) -> Option<InlineKeyboardMarkup> {
+    let links = [(reply::BUTTON_AMAP, geo::amap_url(h.lat, h.lon, &h.name)), (reply::BUTTON_BAIDU, geo::baidu_url(h.lat, h.lon, &h.name))];
+    let row: Vec<InlineKeyboardButton> = links
+        .into_iter()
+        .filter_map(|(label, link)| match url::Url::parse(&link) {
+            Ok(u) => Some(InlineKeyboardButton::url(label, u)),
+            Err(e) => {
+                tracing::warn!(error = %e, station = %h.id, "map link does not parse");
+                None
+            }
+        })
+        .collect();
+    (!row.is_empty()).then(|| InlineKeyboardMarkup::new(vec![row]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_left_out() {
+        assert!(callback("入会", "f:join-how").is_some());
+        assert!(callback("长", &format!("f:{}", "x".repeat(63))).is_none());
+    }
+
+    #[test]
+    fn the_location_button_asks_for_the_location() {
+        let k = serde_json::to_value(main_keyboard()).unwrap();
+        assert_eq!(k["keyboard"][0][0]["request_location"], true, "{k}");
+        assert_eq!(k["keyboard"][0][0]["text"], reply::BUTTON_LOCATION);
+        assert_eq!(k["is_persistent"], true);
+    }
+}

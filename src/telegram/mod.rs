@@ -1,0 +1,326 @@
+//! The Telegram channel: a thin adapter that passes workers' messages to the
+//! engine and sends back what [`crate::reply`] renders. No matching logic
+//! lives here; what a message means is the engine's business.
+//!
+//! - [`run`] serves: it opens the live engine (and starts its watcher) and the
+//!   journal, checks the token, sets the command menus, then dispatches
+//!   updates (long polling, or a webhook) until `stop` resolves;
+//! - [`schema`] routes each kind of update to its endpoint (`endpoints`);
+//! - `keyboards` builds the buttons, `admin` the admin commands, menus and
+//!   reports, `flood` the per-user limit, `moves` the live-location tracker,
+//!   `trace` the per-update log line and the panic guard.
+
+mod admin;
+mod endpoints;
+mod flood;
+mod keyboards;
+mod moves;
+mod trace;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow};
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::{Polling, webhooks};
+use teloxide::utils::command::BotCommands;
+
+use crate::answer::Answer;
+use crate::config::{Paths, TelegramConfig};
+use crate::journal::Journal;
+use crate::reload::Live;
+
+/// The bot as the endpoints use it: requests paced to Telegram's limits, and
+/// re-sent after a RetryAfter.
+pub type TgBot = Throttle<Bot>;
+
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// How often the watcher looks at the knowledge directory.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+/// After a stop signal, how long replies in flight may take before the
+/// process exits anyway (the whole stop stays within 10 s).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+/// The long-polling timeout (getUpdates waits this long for an update).
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The commands everyone may use. Their menu descriptions are in
+/// [`crate::reply::COMMANDS`], with every other sentence the bot says.
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Greets and shows the reply keyboard; a deep-link payload may name an entry.
+    Start(String),
+    /// What the bot can answer.
+    Help,
+    /// Asks for a location to find the nearest stations.
+    Nearby,
+    /// How to join the union.
+    Join,
+    /// The 12351 hotline.
+    Hotline,
+}
+
+/// The admins' commands (private chat, user id in `ADMIN_IDS`).
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum AdminCommand {
+    /// Reloads the knowledge now and reports what changed.
+    Reload,
+    /// Usage figures from the journal.
+    Stats,
+    /// The questions the bot could not answer, grouped.
+    Unanswered,
+}
+
+/// What every endpoint shares.
+pub struct Ctx {
+    pub live: Arc<Live>,
+    pub journal: Arc<Journal>,
+    pub admins: BTreeSet<u64>,
+    flood: flood::Flood,
+    moves: moves::Moves,
+    users: trace::UserHasher,
+}
+
+impl Ctx {
+    pub fn new(live: Arc<Live>, journal: Arc<Journal>, admins: BTreeSet<u64>) -> Ctx {
+        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), users: Default::default() }
+    }
+
+    /// Answers a worker's question and records it in the journal. The engine
+    /// runs on the blocking pool: it is CPU work, and a panic in it comes back
+    /// as an error instead of unwinding through the dispatcher.
+    async fn answer(self: &Arc<Self>, question: String) -> Result<Answer> {
+        let ctx = Arc::clone(self);
+        blocking(move || {
+            let answer = ctx.live.engine().answer(&question);
+            ctx.journal.record(&question, &answer);
+            answer
+        })
+        .await
+    }
+
+    /// Answers a question the bot put itself (a command's), not journaled.
+    async fn answer_unrecorded(self: &Arc<Self>, question: String) -> Result<Answer> {
+        let ctx = Arc::clone(self);
+        blocking(move || ctx.live.engine().answer(&question)).await
+    }
+
+    /// The stations near a shared location, recorded (without the position).
+    async fn nearby(self: &Arc<Self>, lat: f64, lon: f64) -> Result<Answer> {
+        let ctx = Arc::clone(self);
+        blocking(move || {
+            let answer = ctx.live.engine().nearby(lat, lon);
+            ctx.journal.record_location(&answer);
+            answer
+        })
+        .await
+    }
+
+    /// The answer a button's key stands for; `None` when the key is stale.
+    async fn answer_ref(self: &Arc<Self>, key: String) -> Result<Option<Answer>> {
+        let ctx = Arc::clone(self);
+        blocking(move || ctx.live.engine().answer_ref(&key)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| if e.is_panic() { anyhow!("the engine panicked") } else { anyhow!("the engine task was cancelled") })
+}
+
+/// The routing: one endpoint per kind of update. Every other kind is left
+/// unasked for (the dispatcher tells Telegram which kinds it wants).
+pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync>> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(endpoints::message))
+        .branch(Update::filter_edited_message().endpoint(endpoints::edited_message))
+        .branch(Update::filter_callback_query().endpoint(endpoints::callback_query))
+}
+
+/// `union-bot telegram`: reads the settings, serves until SIGINT or SIGTERM.
+pub fn main(paths: &Paths, webhook: Option<String>) -> Result<ExitCode> {
+    let config = TelegramConfig::from_env()?;
+    let webhook = match webhook {
+        None => None,
+        Some(u) => Some(url::Url::parse(&u).with_context(|| format!("--webhook is not a URL: {u}"))?),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let paths = paths.clone();
+    let served = runtime.block_on(async move {
+        let stop = stop_signal().context("cannot listen for SIGINT and SIGTERM")?;
+        run(paths, config, webhook, stop).await
+    });
+    // Engine calls still on the blocking pool are not waited for.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (what systemd, docker and
+/// kill send). teloxide's own Ctrl-C handler knows only SIGINT, so both are
+/// caught here, as soon as this is called.
+#[cfg(unix)]
+fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = int.recv() => tracing::info!("SIGINT: stopping"),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: stopping");
+    })
+}
+
+/// Builds the bot for `config`. The Bot holds the token: never `Debug`-print
+/// it (or the Throttle around it).
+fn bot(config: &TelegramConfig) -> TgBot {
+    let mut bot = Bot::new(config.token.expose());
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    Throttle::new_spawn(bot, Limits::default())
+}
+
+/// Serves the bot until `stop` resolves, then lets the replies in flight
+/// finish, acknowledges the last update to Telegram and returns (within
+/// [`SHUTDOWN_GRACE`]). With `webhook`, Telegram posts updates to that URL
+/// (the server listens on `config.webhook_addr`); otherwise long polling.
+pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>, stop: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let mut stop = Box::pin(stop);
+    let started = tokio::select! {
+        s = start(paths, &config) => s?,
+        () = &mut stop => {
+            tracing::info!("stopped before serving");
+            return Ok(());
+        }
+    };
+    let Started { bot, ctx, me } = started;
+    tracing::info!(bot = %me.user.username.as_deref().unwrap_or("?"), admins = ctx.admins.len(), webhook = webhook.is_some(), "serving");
+
+    // The watcher: a good edit of knowledge/ goes live by itself; a refused
+    // one (or a failed reload) is logged and reported to the admins.
+    let stop_watching = Arc::new(AtomicBool::new(false));
+    let _watcher = ctx.live.watch(
+        WATCH_EVERY,
+        Arc::clone(&stop_watching),
+        admin::reporter(bot.clone(), config.admins.clone(), tokio::runtime::Handle::current()),
+    );
+
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![Arc::clone(&ctx)])
+        // The default handler would Debug-print the whole update (text and user).
+        .default_handler(|update| async move { tracing::debug!(update = update.id.0, "update of a kind not handled") })
+        .build();
+
+    // On stop: ask the dispatcher to finish (it stops polling, lets every
+    // worker finish its queue, and acknowledges the last offset). It may still
+    // be starting up (getMe), so ask again until it runs.
+    let token = dispatcher.shutdown_token();
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stopping_tx.send(());
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) if tokio::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_) => break,
+            }
+        }
+    });
+
+    let dispatching = async {
+        let errors = LoggingErrorHandler::with_custom_text("cannot get updates");
+        match webhook {
+            None => {
+                let polling = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).delete_webhook().await.build();
+                dispatcher.try_dispatch_with_listener(polling, errors).await.context("cannot start dispatching")
+            }
+            Some(url) => {
+                let addr = config.webhook_addr;
+                let tcp = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (WEBHOOK_ADDR)"))?;
+                let options = webhooks::Options::new(addr, url);
+                let (listener, stop_flag, router) = webhooks::axum_to_router(bot.clone(), options).await.context("cannot set the webhook")?;
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop_flag).await {
+                        tracing::error!(error = %e, "the webhook server failed");
+                    }
+                });
+                dispatcher.try_dispatch_with_listener(listener, errors).await.context("cannot start dispatching")
+            }
+        }
+    };
+    let result = tokio::select! {
+        r = dispatching => r,
+        () = async {
+            match stopping_rx.await {
+                Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+                Err(_) => std::future::pending().await,
+            }
+        } => {
+            tracing::warn!("replies still in flight {} s after the stop signal; exiting anyway", SHUTDOWN_GRACE.as_secs());
+            Ok(())
+        }
+    };
+    stop_watching.store(true, Ordering::Relaxed);
+    tracing::info!("stopped");
+    result
+}
+
+struct Started {
+    bot: TgBot,
+    ctx: Arc<Ctx>,
+    me: teloxide::types::Me,
+}
+
+/// Everything before serving: the engine (the index is built if needed), the
+/// journal, the token checked with getMe, the command menus.
+async fn start(paths: Paths, config: &TelegramConfig) -> Result<Started> {
+    let knowledge = paths.knowledge.clone();
+    let live = tokio::task::spawn_blocking(move || Live::open(paths))
+        .await
+        .context("the engine task failed")?
+        .with_context(|| format!("cannot load the knowledge in {}", knowledge.display()))?;
+    let live = Arc::new(live);
+    let journal = Arc::new(Journal::open(&live.paths().data).context("cannot open the journal")?);
+    let bot = bot(config);
+    let me = bot.get_me().await.context("getMe failed: the Bot API refused the token or could not be reached; check TELOXIDE_TOKEN and TELOXIDE_API_URL")?;
+    admin::set_menus(&bot, &config.admins).await;
+    let ctx = Arc::new(Ctx::new(live, journal, config.admins.clone()));
+    Ok(Started { bot, ctx, me })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply;
+
+    #[test]
+    fn the_menu_lists_exactly_the_commands_we_parse() {
+        let names = |cmds: Vec<teloxide::types::BotCommand>| cmds.into_iter().map(|c| c.command).collect::<Vec<_>>();
+        let menu = |list: &[(&str, &str)]| list.iter().map(|(c, _)| format!("/{c}")).collect::<Vec<_>>();
+        assert_eq!(names(Command::bot_commands()), menu(reply::COMMANDS));
+        assert_eq!(names(AdminCommand::bot_commands()), menu(reply::ADMIN_COMMANDS));
+    }
+}

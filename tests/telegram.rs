@@ -1,0 +1,456 @@
+//! The Telegram channel against the fake Bot API server
+//! (`common::fake_telegram`): the real dispatcher, engine and knowledge in
+//! this process, and the real binary end to end. Every test ends by stopping
+//! the bot the way a signal would, checking that it stopped cleanly, that it
+//! acknowledged every update, and that Telegram refused none of its requests.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use union_bot::config::{Paths, TelegramConfig};
+use union_bot::reply;
+
+use crate::common::fake_telegram::{self as tg, Call, FakeTelegram};
+use crate::common::knowledge_dir;
+
+const ADMIN: i64 = 4242;
+const WORKER: i64 = 777_000_111;
+const GROUP: i64 = -5001;
+
+/// A bot serving in this process against its own fake server.
+struct TestBot {
+    fake: FakeTelegram,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _data: tempfile::TempDir,
+}
+
+/// Starts the bot (admin: [`ADMIN`], who has opened the bot before) and
+/// waits until it polls.
+async fn spawn_bot() -> TestBot {
+    let fake = FakeTelegram::start().await;
+    fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
+    let data = tempfile::tempdir().expect("temp dir");
+    let paths = Paths { knowledge: knowledge_dir(), data: data.path().to_path_buf() };
+    let url = fake.url.clone();
+    let config = TelegramConfig::from_vars(|k| match k {
+        "TELOXIDE_TOKEN" => Some(tg::TOKEN.to_string()),
+        "TELOXIDE_API_URL" => Some(url.clone()),
+        "ADMIN_IDS" => Some(ADMIN.to_string()),
+        _ => None,
+    })
+    .expect("config");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(union_bot::telegram::run(paths, config, None, async move {
+        let _ = stopped.await;
+    }));
+    fake.wait_for("the first getUpdates", Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == "getUpdates")).await;
+    TestBot { fake, stop, task, _data: data }
+}
+
+impl TestBot {
+    /// Stops the bot as SIGTERM would, once it has received every update;
+    /// checks the stop was clean and every update acknowledged.
+    async fn stop(self) -> FakeTelegram {
+        self.fake.wait_until_received().await;
+        let _ = self.stop.send(());
+        let result = tokio::time::timeout(Duration::from_secs(15), self.task).await.expect("the bot stops within 15 s");
+        result.expect("the bot task did not panic").expect("the bot stopped without an error");
+        assert!(self.fake.acknowledged_on_stop(), "the bot did not acknowledge the last update as it stopped");
+        assert!(self.fake.unanswered_callbacks().is_empty(), "unanswered callback queries: {:?}", self.fake.unanswered_callbacks());
+        let refused = self.fake.refused();
+        assert!(refused.is_empty(), "Telegram would have refused: {refused:#?}");
+        self.fake
+    }
+}
+
+fn worker() -> (Value, Value) {
+    (tg::private_chat(WORKER, "小王"), tg::user(WORKER, "小王"))
+}
+
+fn callback_data(call: &Call) -> Vec<String> {
+    call.buttons().iter().filter_map(|b| b["callback_data"].as_str().map(str::to_string)).collect()
+}
+
+fn urls(call: &Call) -> Vec<String> {
+    call.buttons().iter().filter_map(|b| b["url"].as_str().map(str::to_string)).collect()
+}
+
+fn texts(calls: &[Call]) -> Vec<&str> {
+    calls.iter().map(Call::text).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_shows_the_location_button_and_sets_the_menus() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "/start");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    assert_eq!(sent[0].text(), reply::greeting());
+    let location_button = sent[0].buttons().into_iter().find(|b| b["request_location"] == json!(true)).expect("a location button");
+    assert_eq!(location_button["text"], reply::BUTTON_LOCATION);
+    assert_eq!(sent[0].params["reply_markup"]["is_persistent"], json!(true));
+
+    let menus: Vec<Call> = bot.fake.calls().into_iter().filter(|c| c.method == "setMyCommands").collect();
+    let names = |c: &Call| c.params["commands"].as_array().unwrap().iter().map(|x| x["command"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let public = menus.iter().find(|c| c.params["scope"].is_null() || c.params["scope"]["type"] == "default").expect("a default menu");
+    assert_eq!(names(public), ["start", "help", "nearby", "join", "hotline"]);
+    let admin = menus.iter().find(|c| c.params["scope"]["type"] == "chat").expect("an admin menu");
+    assert_eq!(admin.params["scope"]["chat_id"], json!(ADMIN));
+    assert_eq!(names(admin), ["start", "help", "nearby", "join", "hotline", "reload", "stats", "unanswered"]);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "怎么入会");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    let text = sent[0].text();
+    assert!(text.contains("i会员"), "{text}");
+    assert!(text.contains("来源：《"), "{text}");
+    // Follow-ups are buttons that answer when pressed.
+    let data = callback_data(&sent[0]);
+    assert!(data.iter().any(|d| d == "f:join-who"), "{data:?}");
+    let message = sent[0].result.clone().expect("the sent message");
+    bot.fake.press(&from, &message, "f:join-who");
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert_ne!(sent[1].text(), sent[0].text());
+    assert!(!sent[1].text().is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_link_greets_then_answers_its_entry() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "/start f_hotline");
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert_eq!(sent[0].text(), reply::greeting());
+    assert!(sent[1].text().contains("12351"), "{}", sent[1].text());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.location(&chat, &from, 40.3162, 116.6325, false);
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert_eq!(sent[0].method, "sendMessage");
+    assert!(sent[0].text().contains("富商市场"), "{}", sent[0].text());
+    assert!(sent[0].text().contains("开放时间"), "{}", sent[0].text());
+    let venue = &sent[1];
+    assert_eq!(venue.method, "sendVenue");
+    assert!(venue.params["title"].as_str().unwrap().contains("富商市场"), "{:?}", venue.params);
+    assert!((venue.params["latitude"].as_f64().unwrap() - 40.3163).abs() < 0.001);
+    let links = urls(venue);
+    assert!(links.iter().any(|u| u.starts_with("https://uri.amap.com/") && u.contains("coordinate=wgs84")), "{links:?}");
+    assert!(links.iter().any(|u| u.starts_with("https://api.map.baidu.com/") && u.contains("coord_type=wgs84")), "{links:?}");
+
+    // The other stations of the list are buttons; pressing one pins it.
+    let data = callback_data(&sent[0]);
+    let other = data.iter().find(|d| d.starts_with("s:")).expect("a button for the second station").clone();
+    bot.fake.press(&from, sent[0].result.as_ref().unwrap(), &other);
+    let sent = bot.fake.wait_for_sent(WORKER, 4).await;
+    assert_eq!(sent[3].method, "sendVenue");
+    assert_ne!(sent[3].params["title"], sent[1].params["title"]);
+
+    // A venue picked from the map is a location too.
+    bot.fake.venue(&chat, &from, 40.3162, 116.6325, "富商市场");
+    let sent = bot.fake.wait_for_sent(WORKER, 6).await;
+    assert!(sent[4].text().contains("富商市场"));
+    assert_eq!(sent[5].method, "sendVenue");
+
+    // Shanghai is outside Beijing: said plainly, no pin.
+    bot.fake.location(&chat, &from, 31.2304, 121.4737, false);
+    let sent = bot.fake.wait_for_sent(WORKER, 7).await;
+    assert_eq!(sent[6].text(), reply::outside_beijing());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_place_typed_as_text_answers_like_a_location() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "怀柔商业街附近有驿站吗");
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert!(sent[0].text().contains("富商市场"), "{}", sent[0].text());
+    assert_eq!(sent[1].method, "sendVenue");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stickers_and_voice_get_the_friendly_line_and_the_keyboard() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.sticker(&chat, &from);
+    bot.fake.voice(&chat, &from);
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    for s in &sent {
+        assert_eq!(s.text(), reply::unsupported_message());
+        assert!(s.buttons().iter().any(|b| b["request_location"] == json!(true)));
+    }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_work_only_for_admins_in_private() {
+    let bot = spawn_bot().await;
+    let fake = &bot.fake;
+    let (chat, from) = worker();
+    fake.text(&chat, &from, "/reload");
+    fake.text(&chat, &from, "/stats");
+    let sent = fake.wait_for_sent(WORKER, 2).await;
+    assert_eq!(texts(&sent), [reply::not_available(), reply::not_available()]);
+
+    // The admin, in a group: refused (and quoted, as every group reply is).
+    let group = tg::group_chat(GROUP, "快递小哥群");
+    let admin = tg::user(ADMIN, "管理员");
+    let asked = fake.text(&group, &admin, &format!("/reload@{}", tg::BOT_USERNAME));
+    // An anonymous group admin, sending on behalf of the group: refused.
+    let mut body = json!({ "text": "/unanswered", "entities": [{ "type": "bot_command", "offset": 0, "length": 11 }] });
+    body["sender_chat"] = group.clone();
+    fake.message(&group, &tg::anonymous_admin(), body);
+    let sent = fake.wait_for_sent(GROUP, 2).await;
+    assert_eq!(texts(&sent), [reply::not_available(), reply::not_available()]);
+    assert_eq!(sent[0].params["reply_parameters"]["message_id"], asked["message_id"]);
+
+    // The admin in private: the reload report, stats, unanswered questions.
+    let admin_chat = tg::private_chat(ADMIN, "管理员");
+    fake.text(&admin_chat, &admin, "/reload");
+    let sent = fake.wait_for_sent(ADMIN, 1).await;
+    assert!(sent[0].text().starts_with("reloaded"), "{}", sent[0].text());
+    fake.text(&chat, &from, "火星上今天下雨吗");
+    fake.wait_for_sent(WORKER, 3).await;
+    fake.text(&admin_chat, &admin, "/unanswered");
+    fake.text(&admin_chat, &admin, "/stats");
+    let sent = fake.wait_for_sent(ADMIN, 3).await;
+    assert!(sent[1].text().contains("火星上今天下雨吗"), "the journal lists the unanswered question: {}", sent[1].text());
+    assert!(!sent[2].text().trim().is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallback_offers_12351_and_the_closest_topics() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "火星上今天下雨吗");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    assert!(sent[0].text().contains("12351"), "{}", sent[0].text());
+    assert!(sent[0].text().contains("答不上来"), "{}", sent[0].text());
+    let data = callback_data(&sent[0]);
+    assert!(!data.is_empty(), "topics as buttons");
+    assert!(data.iter().all(|d| d.len() <= tg::CALLBACK_DATA_LIMIT));
+
+    // Every press is answered, even one whose entry is gone.
+    let message = sent[0].result.clone().unwrap();
+    bot.fake.press(&from, &message, &data[0]);
+    bot.fake.press(&from, &message, "f:no-such-entry");
+    let sent = bot.fake.wait_for_sent(WORKER, 3).await;
+    assert!(!sent[1].text().is_empty());
+    assert_eq!(sent.last().unwrap().text(), reply::stale_button());
+    bot.fake.wait_for("both callback queries answered", Duration::from_secs(30), |calls| calls.iter().filter(|c| c.method == "answerCallbackQuery").count() == 2).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_groups_the_bot_answers_only_when_addressed() {
+    let bot = spawn_bot().await;
+    let fake = &bot.fake;
+    let group = tg::group_chat(GROUP, "快递小哥群");
+    let (a, b) = (tg::user(2001, "老李"), tg::user(2002, "小张"));
+    fake.text(&group, &a, "今天单子真多");
+    fake.text(&group, &a, "怎么入会");
+    fake.text(&group, &a, "/start@some_other_bot");
+    let asked = fake.text(&group, &b, &format!("@{} 怎么入会", tg::BOT_USERNAME));
+    let sent = fake.wait_for_sent(GROUP, 1).await;
+    assert_eq!(sent.len(), 1, "only the mention is answered: {:?}", texts(&sent));
+    assert!(sent[0].text().contains("i会员"));
+    assert_eq!(sent[0].params["reply_parameters"]["message_id"], asked["message_id"]);
+
+    // A reply to the bot is addressed to it.
+    fake.reply(&group, &a, sent[0].result.as_ref().unwrap(), "工会热线");
+    let sent = fake.wait_for_sent(GROUP, 2).await;
+    assert!(sent[1].text().contains("12351"));
+
+    // Commands are answered; the reply keyboard stays out of groups.
+    fake.text(&group, &a, "/start");
+    let sent = fake.wait_for_sent(GROUP, 3).await;
+    assert_eq!(sent[2].text(), reply::greeting());
+    assert!(sent[2].params["reply_markup"].is_null());
+    fake.sticker(&group, &a);
+    fake.text(&group, &a, "/help");
+    let sent = fake.wait_for_sent(GROUP, 4).await;
+    assert_eq!(sent.len(), 4, "the sticker is not answered in a group: {:?}", texts(&sent));
+    let fake = bot.stop().await;
+    assert_eq!(fake.sent_to(GROUP).len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_location_is_answered_again_only_after_a_real_move() {
+    let bot = spawn_bot().await;
+    let fake = &bot.fake;
+    let (chat, from) = worker();
+    let live = fake.location(&chat, &from, 40.3162, 116.6325, true);
+    let sent = fake.wait_for_sent(WORKER, 2).await;
+    assert!(sent[1].params["title"].as_str().unwrap().contains("富商市场"));
+    // Small moves, every few seconds as Telegram sends them: nothing new to say.
+    for i in 1..=5 {
+        fake.move_live_location(&live, 40.3162 + 0.0002 * i as f64, 116.6325);
+    }
+    // Then the worker rides to Wangjing: the nearest station changes.
+    fake.move_live_location(&live, 39.9963, 116.4700);
+    fake.move_live_location(&live, 39.9964, 116.4701);
+    // A question after the edits is answered after them (one chat, in order).
+    fake.text(&chat, &from, "你好");
+    let sent = fake.wait_for_sent(WORKER, 5).await;
+    assert_eq!(sent[2].method, "sendMessage");
+    assert!(sent[2].text().contains("离您最近"), "{}", sent[2].text());
+    assert_eq!(sent[3].method, "sendVenue");
+    assert_ne!(sent[3].params["title"], sent[1].params["title"]);
+    assert!(sent[4].text().starts_with(reply::greeting()), "{}", sent[4].text());
+    let fake = bot.stop().await;
+    assert_eq!(fake.sent_to(WORKER).len(), 5, "no live-location flood");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_user_gets_one_notice_then_silence() {
+    // One user writing in two chats at once: the limit is per user, and each
+    // chat stays under Telegram's own per-chat pace, so this runs quickly.
+    let bot = spawn_bot().await;
+    let fake = &bot.fake;
+    let (chat, from) = worker();
+    let group = tg::group_chat(GROUP, "快递小哥群");
+    for _ in 0..11 {
+        fake.text(&chat, &from, "你好");
+        fake.text(&group, &from, &format!("@{} 你好", tg::BOT_USERNAME));
+    }
+    fake.wait_for("20 answers and one notice", Duration::from_secs(90), |calls| calls.iter().filter(|c| c.is_sent_message()).count() >= 21).await;
+    let fake = bot.stop().await;
+    let mut sent = fake.sent_to(WORKER);
+    sent.extend(fake.sent_to(GROUP));
+    let notices = sent.iter().filter(|c| c.text() == reply::slow_down()).count();
+    let answers = sent.iter().filter(|c| c.text().starts_with(reply::greeting())).count();
+    assert_eq!((answers, notices, sent.len()), (20, 1, 21), "{:?}", texts(&sent));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_server_refuses_what_telegram_refuses() {
+    use teloxide::prelude::*;
+    use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+
+    for ok in ["<b>加粗</b> &lt;a&gt; &amp; &quot;", "<a href=\"https://x.cn/?a=1&amp;b=2\">链接</a>", "<span class=\"tg-spoiler\">x</span>", "&#128205;"] {
+        assert!(tg::parse_html(ok).is_ok(), "{ok}: {:?}", tg::parse_html(ok));
+    }
+    for bad in ["<b>未闭合", "a > b", "a & b", "<div>x</div>", "<span>x</span>", "<b><i>x</b></i>", "x</b>", "&nbsp;"] {
+        assert!(tg::parse_html(bad).is_err(), "{bad} should be refused");
+    }
+    assert_eq!(tg::parse_html("<b>来源</b>：&lt;《文章》&gt;").unwrap(), "来源：<《文章》>");
+
+    // Through teloxide, as the bot sees it.
+    let fake = FakeTelegram::start().await;
+    fake.know_chat(&tg::private_chat(WORKER, "小王"));
+    let bot = Bot::new(tg::TOKEN).set_api_url(url::Url::parse(&fake.url).unwrap());
+    bot.send_message(ChatId(WORKER), "<b>好</b>").parse_mode(ParseMode::Html).await.expect("valid HTML is accepted");
+    let e = bot.send_message(ChatId(WORKER), "<b>坏").parse_mode(ParseMode::Html).await.unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("can't parse entities"), "{e}");
+    let e = bot.send_message(ChatId(WORKER), "字".repeat(4097)).await.unwrap_err();
+    assert!(e.to_string().contains("too long"), "{e}");
+    let long = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback("x", "f".repeat(65))]]);
+    assert!(bot.send_message(ChatId(WORKER), "x").reply_markup(long).await.is_err());
+    assert!(bot.send_message(ChatId(99), "x").await.is_err(), "unknown chat");
+    let wrong = Bot::new("1:wrong").set_api_url(url::Url::parse(&fake.url).unwrap());
+    assert!(wrong.get_me().await.is_err(), "wrong token");
+    assert_eq!(fake.refused().len(), 4);
+}
+
+// ---------------------------------------------------------------- the binary
+
+/// The real binary, started like a deployment: token and API URL in the
+/// environment, a scripted conversation, then SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_answers_a_conversation_and_stops_on_sigterm() {
+    let fake = FakeTelegram::start().await;
+    fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
+    let data = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap(); // no .env here
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_union-bot"))
+        .arg("telegram")
+        .current_dir(cwd.path())
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", &fake.url)
+        .env("ADMIN_IDS", ADMIN.to_string())
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .env("DATA_DIR", data.path())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start union-bot telegram");
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+
+    let (chat, from) = worker();
+    fake.text(&chat, &from, "/start");
+    fake.text(&chat, &from, "怎么入会");
+    fake.location(&chat, &from, 40.3162, 116.6325, false);
+    fake.sticker(&chat, &from);
+    fake.text(&chat, &from, "/reload");
+    let sent = fake.wait_for_sent(WORKER, 6).await;
+    assert_eq!(sent[0].text(), reply::greeting());
+    assert!(sent[1].text().contains("i会员"));
+    assert_eq!(sent[3].method, "sendVenue");
+    assert_eq!(sent[4].text(), reply::unsupported_message());
+    assert_eq!(sent[5].text(), reply::not_available());
+    fake.press(&from, sent[1].result.as_ref().unwrap(), "f:join-who");
+    fake.wait_for_sent(WORKER, 7).await;
+    fake.wait_until_received().await;
+
+    let pid = child.id().expect("running");
+    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits within 10 s of SIGTERM").unwrap();
+    let log = log.await.unwrap();
+    assert!(exit.success(), "exit {exit:?}; log:\n{log}");
+
+    // The last update was acknowledged: a restart would not see it again.
+    assert!(fake.acknowledged_on_stop(), "no acknowledgement on stop; log:\n{log}");
+    assert!(fake.unanswered_callbacks().is_empty());
+    assert!(fake.refused().is_empty(), "{:#?}", fake.refused());
+
+    // One line per update, with a hashed user and the intent; never the
+    // token, the raw user id, the question or the position.
+    let update_lines: Vec<&str> = log.lines().filter(|l| l.contains(" update update=")).collect();
+    assert_eq!(update_lines.len(), 6, "log:\n{log}");
+    assert!(update_lines.iter().all(|l| l.contains(" user=") && l.contains(" intent=") && l.contains(" ms=")), "log:\n{log}");
+    assert!(update_lines.iter().any(|l| l.contains("intent=faq:join-how")), "log:\n{log}");
+    for secret in [tg::TOKEN, "TEST-fake_token", &WORKER.to_string(), "怎么入会", "40.3162", "116.6325"] {
+        assert!(!log.contains(secret), "the log shows {secret:?}:\n{log}");
+    }
+}
+
+#[test]
+fn the_binary_without_a_token_says_so_and_exits_2() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_union-bot"))
+        .arg("telegram")
+        .current_dir(cwd.path())
+        .env_remove("TELOXIDE_TOKEN")
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .output()
+        .expect("run union-bot telegram");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("TELOXIDE_TOKEN is not set"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
