@@ -4,6 +4,7 @@
 //! the bot the way a signal would, checking that it stopped cleanly, that it
 //! acknowledged every update, and that Telegram refused none of its requests.
 
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use union_bot::config::{Paths, TelegramConfig};
 use union_bot::reply;
 
 use crate::common::fake_telegram::{self as tg, Call, FakeTelegram};
-use crate::common::knowledge_dir;
+use crate::common::{knowledge_copy, knowledge_dir};
 
 const ADMIN: i64 = 4242;
 const WORKER: i64 = 777_000_111;
@@ -24,30 +25,40 @@ struct TestBot {
     fake: FakeTelegram,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    polling: bool,
     _data: tempfile::TempDir,
 }
 
-/// Starts the bot (admin: [`ADMIN`], who has opened the bot before) and
-/// waits until it polls.
+/// Starts the bot (admin: [`ADMIN`], who has opened the bot before) on the
+/// real knowledge, by long polling, and waits until it polls.
 async fn spawn_bot() -> TestBot {
+    spawn_bot_with(knowledge_dir(), None).await
+}
+
+/// Starts the bot on `knowledge`; with `webhook` (a free local port), by
+/// webhook on that port instead of long polling.
+async fn spawn_bot_with(knowledge: PathBuf, webhook: Option<u16>) -> TestBot {
     let fake = FakeTelegram::start().await;
     fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
     let data = tempfile::tempdir().expect("temp dir");
-    let paths = Paths { knowledge: knowledge_dir(), data: data.path().to_path_buf() };
+    let paths = Paths { knowledge, data: data.path().to_path_buf() };
     let url = fake.url.clone();
     let config = TelegramConfig::from_vars(|k| match k {
         "TELOXIDE_TOKEN" => Some(tg::TOKEN.to_string()),
         "TELOXIDE_API_URL" => Some(url.clone()),
         "ADMIN_IDS" => Some(ADMIN.to_string()),
+        "WEBHOOK_ADDR" => webhook.map(|port| format!("127.0.0.1:{port}")),
         _ => None,
     })
     .expect("config");
+    let webhook_url = webhook.map(|port| url::Url::parse(&format!("http://127.0.0.1:{port}/telegram/hook")).unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(union_bot::telegram::run(paths, config, None, async move {
+    let task = tokio::spawn(union_bot::telegram::run(paths, config, webhook_url, async move {
         let _ = stopped.await;
     }));
-    fake.wait_for("the first getUpdates", Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == "getUpdates")).await;
-    TestBot { fake, stop, task, _data: data }
+    let ready = if webhook.is_some() { "setWebhook" } else { "getUpdates" };
+    fake.wait_for(&format!("the first {ready}"), Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == ready)).await;
+    TestBot { fake, stop, task, polling: webhook.is_none(), _data: data }
 }
 
 impl TestBot {
@@ -58,7 +69,11 @@ impl TestBot {
         let _ = self.stop.send(());
         let result = tokio::time::timeout(Duration::from_secs(15), self.task).await.expect("the bot stops within 15 s");
         result.expect("the bot task did not panic").expect("the bot stopped without an error");
-        assert!(self.fake.acknowledged_on_stop(), "the bot did not acknowledge the last update as it stopped");
+        if self.polling {
+            assert!(self.fake.acknowledged_on_stop(), "the bot did not acknowledge the last update as it stopped");
+        } else {
+            assert!(self.fake.calls().iter().any(|c| c.method == "deleteWebhook"), "the webhook is deleted on stop");
+        }
         assert!(self.fake.unanswered_callbacks().is_empty(), "unanswered callback queries: {:?}", self.fake.unanswered_callbacks());
         let refused = self.fake.refused();
         assert!(refused.is_empty(), "Telegram would have refused: {refused:#?}");
@@ -368,6 +383,57 @@ async fn the_fake_server_refuses_what_telegram_refuses() {
     assert_eq!(fake.refused().len(), 4);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_edit_of_the_knowledge_is_reported_to_the_admins() {
+    let knowledge = knowledge_copy();
+    let bot = spawn_bot_with(knowledge.path().to_path_buf(), None).await;
+    let faq = knowledge.path().join("faq.yaml");
+    let good = std::fs::read_to_string(&faq).unwrap();
+    std::fs::write(&faq, format!("{good}\n- id: [broken\n")).unwrap();
+    let sent = bot.fake.wait_for_sent(ADMIN, 1).await;
+    assert!(sent[0].text().starts_with("edit refused"), "{}", sent[0].text());
+    assert!(sent[0].text().contains("faq.yaml"), "{}", sent[0].text());
+    // The last good knowledge keeps serving.
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "怎么入会");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    assert!(sent[0].text().contains("i会员"));
+    // A good edit goes live without a word to the admins.
+    std::fs::write(&faq, good.replace("用手机就能入会", "用手机就可以入会")).unwrap();
+    bot.fake.text(&chat, &from, "/start");
+    bot.fake.wait_for_sent(WORKER, 2).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        bot.fake.text(&chat, &from, "怎么入会");
+        let n = bot.fake.sent_to(WORKER).len() + 1;
+        let sent = bot.fake.wait_for_sent(WORKER, n).await;
+        if sent[n - 1].text().contains("用手机就可以入会") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the good edit never went live");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let fake = bot.stop().await;
+    assert_eq!(fake.sent_to(ADMIN).len(), 1, "only the refused edit is reported");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_webhook_the_bot_answers_what_telegram_posts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bot = spawn_bot_with(knowledge_dir(), Some(port)).await;
+    let set = bot.fake.calls().into_iter().find(|c| c.method == "setWebhook").unwrap();
+    assert_eq!(set.params["url"], json!(format!("http://127.0.0.1:{port}/telegram/hook")));
+    assert!(set.params["secret_token"].as_str().is_some_and(|t| t.len() >= 16), "a secret token: {:?}", set.params);
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "怎么入会");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    assert!(sent[0].text().contains("i会员"));
+    bot.fake.press(&from, sent[0].result.as_ref().unwrap(), "f:hotline");
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert!(sent[1].text().contains("12351"));
+    bot.stop().await;
+}
+
 // ---------------------------------------------------------------- the binary
 
 /// The real binary, started like a deployment: token and API URL in the
@@ -453,4 +519,67 @@ fn the_binary_without_a_token_says_so_and_exits_2() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("TELOXIDE_TOKEN is not set"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Not a test: a fake Telegram to talk to by hand (see README, "Telegram
+/// bot"). Lines typed on stdin are a worker's messages; `!loc <lat> <lon>`
+/// shares a location, `!sticker` sends a sticker, `!press <n>` presses the
+/// n-th button under the bot's last message with buttons. The bot's requests
+/// are printed as they arrive. Ends at end of input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "interactive: run by hand, see README"]
+async fn try_the_bot_by_hand() {
+    use tokio::io::AsyncBufReadExt;
+    let port = std::env::var("FAKE_TELEGRAM_PORT").unwrap_or_else(|_| "8081".into());
+    let fake = FakeTelegram::start_on(&format!("127.0.0.1:{port}")).await;
+    println!("fake Telegram on {}; in another terminal:", fake.url);
+    println!("  TELOXIDE_TOKEN='{}' TELOXIDE_API_URL={} ADMIN_IDS={WORKER} cargo run --release -- telegram", tg::TOKEN, fake.url);
+    println!("then type messages here (!loc 40.3162 116.6325, !sticker, !press 1; Ctrl-D ends)");
+    let (chat, from) = worker();
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut shown = 0;
+    let mut last_buttons: Vec<(Value, String)> = Vec::new();
+    loop {
+        tokio::select! {
+            line = lines.next_line() => {
+                let Ok(Some(line)) = line else { break };
+                let words: Vec<&str> = line.split_whitespace().collect();
+                match words.as_slice() {
+                    [] => {}
+                    ["!loc", lat, lon] => match (lat.parse(), lon.parse()) {
+                        (Ok(lat), Ok(lon)) => { fake.location(&chat, &from, lat, lon, false); }
+                        _ => println!("usage: !loc <lat> <lon>"),
+                    },
+                    ["!sticker"] => { fake.sticker(&chat, &from); }
+                    ["!press", n] => match n.parse::<usize>().ok().and_then(|n| last_buttons.get(n.wrapping_sub(1))) {
+                        Some((message, data)) => { fake.press(&from, message, data); }
+                        None => println!("no button {n}"),
+                    },
+                    _ => { fake.text(&chat, &from, &line); }
+                }
+            }
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+        let calls = fake.calls();
+        for c in calls.iter().skip(shown).filter(|c| c.method != "getUpdates") {
+            match &c.error {
+                Some(e) => println!("<< {} REFUSED: {e}", c.method),
+                None if c.method == "sendVenue" => println!("<< 📍 {} ({})", c.params["title"], c.params["address"]),
+                None => println!("<< {} {}", c.method, c.text()),
+            }
+            let data: Vec<String> = callback_data(c);
+            for (i, d) in data.iter().enumerate() {
+                println!("   [{}] {d}", i + 1);
+            }
+            for u in urls(c) {
+                println!("   🔗 {u}");
+            }
+            if !data.is_empty()
+                && let Some(message) = &c.result
+            {
+                last_buttons = data.into_iter().map(|d| (message.clone(), d)).collect();
+            }
+        }
+        shown = calls.len();
+    }
 }

@@ -12,6 +12,10 @@
 //! - messages go to chats the bot has seen; callback queries are answered
 //!   once, and only ones that were delivered.
 //!
+//! When the bot sets a webhook, the server posts the queued updates to it
+//! instead (with the secret token header), and refuses getUpdates as
+//! Telegram does until the webhook is deleted.
+//!
 //! A refused request gets Telegram's error JSON (`{"ok":false,
 //! "error_code":400,"description":"Bad Request: …"}`) and is recorded with
 //! its error, so a test can assert there were none.
@@ -24,10 +28,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 /// The token the fake server accepts.
@@ -90,6 +96,8 @@ struct Inner {
     confirmed_offset: i64,
     /// Where each message was sent (message id → chat id), for replies.
     message_chats: HashMap<i64, i64>,
+    /// The webhook (URL and secret token) while one is set.
+    webhook: Option<(url::Url, Option<String>)>,
 }
 
 struct Shared {
@@ -125,6 +133,11 @@ impl Drop for FakeTelegram {
 impl FakeTelegram {
     /// Starts a server on a free port of 127.0.0.1.
     pub async fn start() -> FakeTelegram {
+        FakeTelegram::start_on("127.0.0.1:0").await
+    }
+
+    /// Starts a server on `addr` (a fixed port, to try the bot by hand).
+    pub async fn start_on(addr: &str) -> FakeTelegram {
         let (version, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
@@ -139,11 +152,12 @@ impl FakeTelegram {
                 allowed_updates: None,
                 confirmed_offset: 0,
                 message_chats: HashMap::new(),
+                webhook: None,
             }),
             version,
         });
         let app = Router::new().route("/{bot}/{method}", post(handle)).with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
         let addr = listener.local_addr().expect("local addr");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -404,12 +418,19 @@ fn bad_request(description: impl Into<String>) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, format!("Bad Request: {}", description.into()))
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(String, String)>, body: Bytes) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
     if bot.strip_prefix("bot") != Some(TOKEN) {
         return error_response(StatusCode::UNAUTHORIZED, "Unauthorized".to_string());
     }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let params: Value = if body.is_empty() {
         json!({})
+    } else if let Some(boundary) = content_type.split("boundary=").nth(1).filter(|_| content_type.starts_with("multipart/form-data")) {
+        // Methods that may upload a file (setWebhook's certificate) come as a form.
+        match parse_multipart(&body, boundary.trim_matches('"')) {
+            Some(v) => v,
+            None => return error_response(StatusCode::BAD_REQUEST, "Bad Request: the form does not parse".to_string()),
+        }
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
@@ -419,9 +440,15 @@ async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(St
     // Bot API methods are case-insensitive (teloxide sends "SendMessage").
     let method = canonical(&method);
     let reply = match method.as_str() {
+        "getUpdates" if shared.lock().webhook.is_some() => {
+            Err((StatusCode::CONFLICT, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first".to_string()))
+        }
         "getUpdates" => get_updates(&shared, &params).await,
         _ => {
             let r = answer(&shared, &method, &params);
+            if method == "setWebhook" && r.is_ok() {
+                tokio::spawn(deliver(Arc::clone(&shared)));
+            }
             let mut g = shared.lock();
             g.calls.push(Call {
                 method: method.clone(),
@@ -438,6 +465,85 @@ async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(St
         Ok(result) => axum::Json(json!({ "ok": true, "result": result })).into_response(),
         Err((status, description)) => error_response(status, description),
     }
+}
+
+/// While a webhook is set, posts the queued updates to it one at a time, as
+/// Telegram does, with the secret token header; an update leaves the queue
+/// once the bot answers 200.
+async fn deliver(shared: Arc<Shared>) {
+    let mut rx = shared.version.subscribe();
+    loop {
+        rx.borrow_and_update();
+        let next = {
+            let g = shared.lock();
+            let Some((url, secret)) = g.webhook.clone() else { return };
+            g.queue.first().cloned().map(|u| (url, secret, u))
+        };
+        match next {
+            None => {
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+            Some((url, secret, update)) => {
+                // The query exists from the moment it is sent: the bot may
+                // answer it before this POST returns.
+                if let Some(id) = update["callback_query"]["id"].as_str() {
+                    shared.lock().callbacks_delivered.insert(id.to_string());
+                }
+                if post_update(&url, secret.as_deref(), &update).await == Some(200) {
+                    let mut g = shared.lock();
+                    g.queue.retain(|u| u["update_id"] != update["update_id"]);
+                    g.confirmed_offset = g.confirmed_offset.max(update["update_id"].as_i64().unwrap_or(0) + 1);
+                    drop(g);
+                    shared.bump();
+                } else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
+
+/// One HTTP/1.1 POST to a plain-HTTP webhook; the response's status code.
+async fn post_update(url: &url::Url, secret: Option<&str>, update: &Value) -> Option<u16> {
+    let addr = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await.ok()?.ok()?;
+    let body = update.to_string();
+    let mut request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        url.path(),
+        url.host_str()?,
+        body.len()
+    );
+    if let Some(s) = secret {
+        request.push_str(&format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut response)).await.ok()?.ok()?;
+    let head = String::from_utf8_lossy(&response);
+    head.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A multipart/form-data body as a JSON object: each field's value parsed as
+/// JSON when it is JSON (teloxide sends objects that way), else as a string.
+fn parse_multipart(body: &[u8], boundary: &str) -> Option<Value> {
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    let mut out = serde_json::Map::new();
+    for part in text.split(delimiter.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let name = head.split("name=\"").nth(1)?.split('"').next()?;
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        out.insert(name.to_string(), serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string())));
+    }
+    Some(Value::Object(out))
 }
 
 /// The method's name as the Bot API documents it.
@@ -511,7 +617,21 @@ fn answer(shared: &Shared, method: &str, p: &Value) -> Reply {
             Ok(me)
         }
         "getWebhookInfo" => Ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": g.queue.len() })),
-        "deleteWebhook" | "setWebhook" => Ok(json!(true)),
+        "deleteWebhook" => {
+            g.webhook = None;
+            Ok(json!(true))
+        }
+        "setWebhook" => {
+            let url = p["url"].as_str().and_then(|u| url::Url::parse(u).ok()).ok_or_else(|| bad_request("bad webhook: Failed to resolve host"))?;
+            let secret = p["secret_token"].as_str().map(str::to_string);
+            if secret.as_deref().is_some_and(|t| t.is_empty() || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')) {
+                return Err(bad_request("secret token contains unallowed characters"));
+            }
+            // Telegram wants HTTPS on port 443, 80, 88 or 8443; this fake posts
+            // plain HTTP to 127.0.0.1, so it takes any http(s) URL.
+            g.webhook = Some((url, secret));
+            Ok(json!(true))
+        }
         "setMyCommands" => {
             let commands = p["commands"].as_array().ok_or_else(|| bad_request("commands must be an array"))?;
             if commands.len() > 100 {
