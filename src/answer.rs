@@ -144,7 +144,7 @@ impl Answer {
 }
 
 /// Terms interned as ids, with their weights (inverse document frequency over
-/// FAQ entries, passages and stations).
+/// FAQ entries and passages).
 struct Vocab {
     ids: HashMap<String, u32>,
     weight: Vec<f32>,
@@ -297,8 +297,11 @@ pub struct Engine {
     faq_terms: Vec<FaqTerms>,
     passage_terms: Vec<PassageTerms>,
     title_terms: Vec<TermSet>,
-    /// Normalised station names and aliases → station index, longest first.
-    station_names: Vec<(String, usize)>,
+    /// Finds station names and aliases (normalised, without 的) in a question,
+    /// the longest first; `station_of` maps each pattern to its station. One
+    /// pass over the question, however many stations are imported.
+    station_names: aho_corasick::AhoCorasick,
+    station_of: Vec<usize>,
     station_terms: Vec<TermSet>,
     title_scopes: Vec<Vec<u8>>,
     /// The canonical term of "多少" (a question for a figure), if the lexicon has it.
@@ -412,11 +415,15 @@ impl Engine {
                 }
             }
             let blob = format!("{} {} {} {} {} {}", s.name, s.aliases.join(" "), s.kind, s.services.join(" "), s.serves.join(" "), s.description);
-            let set = set_of(&mut ids, &analyzer.terms(&blob));
-            docs.push(set.clone());
-            station_terms.push(set);
+            // Not a document for the weights: an imported list of 11,000
+            // stations would otherwise make "驿站" and "喝水" weigh nothing.
+            station_terms.push(set_of(&mut ids, &analyzer.terms(&blob)));
         }
-        station_names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        let station_of: Vec<usize> = station_names.iter().map(|(_, i)| *i).collect();
+        let station_names = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(station_names.iter().map(|(n, _)| n.as_str()))
+            .expect("station names build an automaton");
 
         let n_docs = docs.len().max(1) as f32;
         let mut df = vec![0u32; ids.len()];
@@ -465,6 +472,7 @@ impl Engine {
             title_terms,
             title_scopes,
             station_names,
+            station_of,
             station_terms,
             count_term,
             scope_terms,
@@ -911,13 +919,19 @@ impl Engine {
             hours: s.hours_text.clone().or_else(|| s.hours.clone()),
             open_now: s.parsed_hours.map(|h| h.is_open_at(minute)),
             services: s.services.clone(),
-            approximate: s.precision != "landmark",
+            approximate: !matches!(s.precision.as_str(), "exact" | "landmark"),
         }
     }
 
     fn cite_stations(&self, a: &mut Answer) {
         for h in &a.stations {
             if let Some(s) = self.knowledge.station(&h.id) {
+                if let Some(file) = &s.source_file {
+                    let source = Source { title: crate::reply::station_list_title(file), path: format!("knowledge/{}", crate::knowledge::STATIONS_FILE) };
+                    if !a.sources.contains(&source) {
+                        a.sources.push(source);
+                    }
+                }
                 for src in &s.sources {
                     if let Some(source) = self.article_source(src)
                         && !a.sources.contains(&source)
@@ -932,7 +946,10 @@ impl Engine {
     /// A station named in the question ("富商市场的暖心驿站" names 富商市场暖心驿站).
     fn named_station(&self, norm: &str) -> Option<usize> {
         let squeezed = squeeze(norm);
-        self.station_names.iter().find(|(n, _)| squeezed.contains(n.as_str())).map(|(_, i)| *i)
+        self.station_names
+            .find_iter(&squeezed)
+            .max_by_key(|m| m.end() - m.start())
+            .map(|m| self.station_of[m.pattern().as_usize()])
     }
 
     fn station_answer(&self, i: usize, minute: u16) -> Answer {

@@ -73,6 +73,22 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Turn a spreadsheet export (CSV) of stations into stations.yaml entries.
+    ImportStations {
+        csv: PathBuf,
+        /// Write the entries to this file instead of appending them to knowledge/stations.yaml.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Report what would be imported, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The most frequent unanswered questions (grouped) and usage figures.
+    Report {
+        /// How many groups of unanswered questions to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Run the Telegram bot (TELOXIDE_TOKEN; long polling, or --webhook URL).
     Telegram {
         /// The public HTTPS URL Telegram posts updates to (listening on WEBHOOK_ADDR).
@@ -103,6 +119,8 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
         Command::Check => run_check(paths),
         Command::Index => index(paths),
         Command::Import { page, force, dry_run } => import(paths, &page, force, dry_run),
+        Command::ImportStations { csv, out, dry_run } => import_stations(paths, &csv, out.as_deref(), dry_run),
+        Command::Report { limit } => report(paths, limit),
         Command::Telegram { webhook } => crate::telegram::main(paths, webhook),
     }
 }
@@ -285,6 +303,52 @@ fn import(paths: &Paths, page: &Path, force: bool, dry_run: bool) -> Result<Exit
     if !dry_run {
         println!("wrote {} articles to {}; review the titles, then run `union-bot check`", articles.len(), dir.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool) -> Result<ExitCode> {
+    use crate::knowledge::station_import;
+    let stations_file = paths.knowledge.join(crate::knowledge::STATIONS_FILE);
+    let existing: Vec<crate::knowledge::Station> = match std::fs::read_to_string(&stations_file) {
+        Ok(text) => serde_yaml::from_str(&text)
+            .with_context(|| format!("{}: has errors; run `union-bot check` and fix them first", stations_file.display()))?,
+        Err(_) => Vec::new(),
+    };
+    let import = station_import::read_csv(csv, &existing)?;
+    let name = csv.display();
+    for r in &import.refused {
+        println!("{name}:{}: refused: {}", r.line, r.reason);
+    }
+    for r in &import.duplicates {
+        println!("{name}:{}: duplicate, skipped: {}", r.line, r.reason);
+    }
+    for r in &import.remarks {
+        println!("{name}:{}: imported, note: {}", r.line, r.reason);
+    }
+    println!(
+        "{} rows: {} imported, {} refused, {} duplicates",
+        import.rows,
+        import.stations.len(),
+        import.refused.len(),
+        import.duplicates.len()
+    );
+    if dry_run || import.stations.is_empty() {
+        return Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let file_name = csv.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let yaml = station_import::to_yaml(&import.stations, &file_name)?;
+    let target = out.map(Path::to_path_buf).unwrap_or(stations_file);
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&target).with_context(|| format!("{}: cannot open", target.display()))?;
+    f.write_all(yaml.as_bytes()).with_context(|| format!("{}: cannot write", target.display()))?;
+    println!("appended {} stations to {}; run `union-bot check`", import.stations.len(), target.display());
+    Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
+    let journal = crate::journal::Journal::open(&paths.data)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    println!("{}\n", journal.stats_report(now));
+    println!("{}", journal.unanswered_report(limit));
     Ok(ExitCode::SUCCESS)
 }
 

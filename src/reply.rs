@@ -103,6 +103,11 @@ pub fn stale_button() -> &'static str {
     "这个按钮对应的内容已经更新了，请直接打字提问。"
 }
 
+/// How an imported station list is cited.
+pub fn station_list_title(file: &str) -> String {
+    format!("工会驿站名录（{file}）")
+}
+
 const SOURCE_LABEL: &str = "来源：";
 const DID_YOU_MEAN: &str = "您是不是想问：";
 const TRY_ASKING: &str = "您可以试试问：";

@@ -165,3 +165,96 @@ fn missing_knowledge_is_a_clear_error_not_a_panic() {
     assert!(err.starts_with("error: ") && err.contains("knowledge"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn import_stations_counts_every_row_and_the_result_checks_and_answers() {
+    let tmp = knowledge_copy();
+    let csv = tmp.path().join("list.csv");
+    std::fs::write(
+        &csv,
+        "名称,所属区,地址,纬度,经度,开放时间,服务内容\n\
+         西直门暖心驿站,西城区,西直门外大街1号,39.9406,116.3551,8:00-20:00,喝水、休息、充电\n\
+         ,西城区,没有名字,39.94,116.35,,\n\
+         坐标坏了,西城区,某路,北纬39,116.35,,\n\
+         上海的站,外地,南京路,31.23,121.47,,\n\
+         西直门暖心驿站,西城区,西直门外大街1号,39.9406,116.3551,,\n\
+         \"德胜门驿站, 二号\",西城区,\"德胜门, 东侧\",39.9476,116.3795,24小时,热水\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        bin().args(["--knowledge", tmp.path().to_str().unwrap(), "import-stations", csv.to_str().unwrap()]).args(extra).output().unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    let out = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(out.contains("6 rows: 2 imported, 3 refused, 1 duplicates"), "{out}");
+    for line in [":3: refused", ":4: refused", ":5: refused", ":6: duplicate"] {
+        assert!(out.contains(line), "missing {line}: {out}");
+    }
+    assert_eq!(dry.status.code(), Some(1), "refused rows make the exit code 1");
+    let before = std::fs::read_to_string(tmp.path().join("stations.yaml")).unwrap();
+    assert!(!before.contains("西直门暖心驿站"), "--dry-run writes nothing");
+
+    run(&[]);
+    let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let data = tempfile::tempdir().unwrap();
+    let near = bin()
+        .args(["--knowledge", tmp.path().to_str().unwrap(), "--data", data.path().to_str().unwrap(), "nearby", "--json", "39.9405", "116.3550"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&near.stdout).unwrap();
+    assert_eq!(v["stations"][0]["name"], "西直门暖心驿站", "{v}");
+    assert!(v["answer"].as_str().unwrap().contains("工会驿站名录（list.csv）"), "the list is cited: {v}");
+    // Importing the same file again adds nothing: every row is a duplicate now.
+    let again = String::from_utf8_lossy(&run(&["--dry-run"]).stdout).into_owned();
+    assert!(again.contains("0 imported, 3 refused, 3 duplicates"), "{again}");
+}
+
+#[test]
+fn eleven_thousand_imported_stations_load_check_and_answer() {
+    let tmp = knowledge_copy();
+    let csv = tmp.path().join("beijing.csv");
+    let mut text = String::from("name,district,address,lat,lon,hours,services\n");
+    // A deterministic spread over the built-up part of Beijing.
+    let mut x: u64 = 42;
+    for i in 0..11_000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let lat = 39.75 + (x >> 33) as f64 / (1u64 << 31) as f64 * 0.35;
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let lon = 116.15 + (x >> 33) as f64 / (1u64 << 31) as f64 * 0.55;
+        text.push_str(&format!("驿站{i},朝阳区,测试路{i}号,{lat:.5},{lon:.5},09:00-18:00,喝水\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "import-stations", csv.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("11000 rows: 11000 imported, 0 refused, 0 duplicates"), "{stdout}");
+    let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let data = tempfile::tempdir().unwrap();
+    let near = bin()
+        .args(["--knowledge", tmp.path().to_str().unwrap(), "--data", data.path().to_str().unwrap(), "nearby", "--json", "39.9", "116.4"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&near.stdout).unwrap();
+    let d: Vec<f64> = v["stations"].as_array().unwrap().iter().map(|s| s["distance_m"].as_f64().unwrap()).collect();
+    assert_eq!(d.len(), 5);
+    assert!(d.windows(2).all(|w| w[0] <= w[1]) && d[4] < 1_500.0, "{d:?}");
+}
+
+#[test]
+fn report_lists_unanswered_questions_grouped_without_user_ids() {
+    let data = tempfile::tempdir().unwrap();
+    let journal = union_bot::journal::Journal::open(data.path()).unwrap();
+    let engine = crate::common::engine();
+    for q in ["怎么考公务员", "公务员怎么考", "怎么考公务员？", "股票怎么买", "怎么入会"] {
+        journal.record(q, &engine.answer(q));
+    }
+    let (code, out, _) = run(&["report"], data.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("1. 怎么考公务员（3次"), "{out}");
+    assert!(out.contains("股票怎么买（1次"), "{out}");
+    assert!(!out.contains("怎么入会（"), "answered questions are not listed: {out}");
+    assert!(out.contains("今天（北京时间）：5 次提问"), "{out}");
+    let raw = std::fs::read_to_string(data.path().join("unanswered.jsonl")).unwrap();
+    assert!(!raw.contains("user") && !raw.contains("chat"), "{raw}");
+}

@@ -11,6 +11,7 @@ pub mod faq;
 pub mod import;
 pub mod lexicon;
 pub mod places;
+pub mod station_import;
 pub mod stations;
 mod yaml;
 

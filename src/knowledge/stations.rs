@@ -15,32 +15,38 @@ use crate::geo;
 pub struct Station {
     pub id: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
     pub district: String,
     pub address: String,
     pub lat: f64,
     pub lon: f64,
-    /// landmark | area | district: how exact the coordinates are.
+    /// exact | landmark | area | district: how exact the coordinates are.
     #[serde(default = "default_precision")]
     pub precision: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub coord_note: String,
     /// Machine-readable hours: "HH:MM-HH:MM" or "24h".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<String>,
-    /// The article's own words for the hours.
-    #[serde(default)]
+    /// The source's own words for the hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours_text: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Article ids the station is named in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// The station list a station was imported from (`import-stations`),
+    /// cited instead of an article.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_file: Option<String>,
     /// Parsed `hours` (filled in by the loader).
     #[serde(skip)]
     pub parsed_hours: Option<Hours>,
@@ -124,11 +130,11 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
                 ),
             ));
         }
-        if !matches!(s.precision.as_str(), "landmark" | "area" | "district") {
+        if !matches!(s.precision.as_str(), "exact" | "landmark" | "area" | "district") {
             problems.push(Problem::error(
                 path,
                 item.line_of(&text, "precision"),
-                format!("station \"{}\": precision \"{}\" must be landmark, area or district", s.id, s.precision),
+                format!("station \"{}\": precision \"{}\" must be exact, landmark, area or district", s.id, s.precision),
             ));
         }
         if let Some(h) = &s.hours {
@@ -141,8 +147,8 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
                 )),
             }
         }
-        if s.sources.is_empty() {
-            problems.push(Problem::error(path, item.line_of(&text, "sources"), format!("station \"{}\" cites no source article", s.id)));
+        if s.sources.is_empty() && s.source_file.is_none() {
+            problems.push(Problem::error(path, item.line_of(&text, "sources"), format!("station \"{}\" cites no source article (sources) or station list (source_file)", s.id)));
         }
         for src in &s.sources {
             if !article_ids.contains(src.as_str()) {
