@@ -306,6 +306,18 @@ async fn in_groups_the_bot_answers_only_when_addressed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_forum_topic_every_part_of_an_answer_stays_in_the_topic() {
+    let bot = spawn_bot().await;
+    let forum = tg::forum_chat(-1001234567890, "骑手之家");
+    let from = tg::user(2003, "小赵");
+    bot.fake.text_in_topic(&forum, &from, 77, &format!("@{} 怀柔商业街附近有驿站吗", tg::BOT_USERNAME));
+    let sent = bot.fake.wait_for_sent(-1001234567890, 2).await;
+    assert_eq!(sent[1].method, "sendVenue");
+    assert!(sent.iter().all(|c| c.params["message_thread_id"] == json!(77)), "{:?}", sent.iter().map(|c| &c.params).collect::<Vec<_>>());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_location_is_answered_again_only_after_a_real_move() {
     let bot = spawn_bot().await;
     let fake = &bot.fake;

@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
-use super::endpoints::send_plain;
+use super::endpoints::{Target, send_plain};
 use super::trace::Handled;
 use super::{AdminCommand, Ctx, TgBot};
 use crate::reload::{self, Outcome};
@@ -33,7 +33,7 @@ pub fn is_admin(msg: &Message, admins: &BTreeSet<u64>) -> bool {
 /// Runs an admin command, or says it is not available.
 pub async fn command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: AdminCommand) -> Result<Handled> {
     if !is_admin(msg, &ctx.admins) {
-        send_plain(bot, &msg.chat, reply_to(msg), reply::not_available(), None).await?;
+        send_plain(bot, Target::of(msg), reply::not_available(), None).await?;
         return Ok(Handled::new("admin", "refused"));
     }
     let (intent, report) = match cmd {
@@ -56,10 +56,6 @@ pub async fn command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: AdminComma
     };
     send_report(bot, msg.chat.id, &report).await?;
     Ok(Handled::new("admin", intent))
-}
-
-fn reply_to(msg: &Message) -> Option<teloxide::types::MessageId> {
-    (!msg.chat.is_private()).then_some(msg.id)
 }
 
 /// Sends a report as plain text (it quotes file names and problems verbatim,

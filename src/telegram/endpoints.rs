@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use teloxide::prelude::*;
-use teloxide::types::{Chat, Location, Me, MessageId, ParseMode, ReplyMarkup, ReplyParameters};
+use teloxide::types::{Chat, Location, Me, MessageId, MessageKind, ParseMode, ReplyMarkup, ReplyParameters, ThreadId};
 use teloxide::utils::command::{BotCommands, ParseError};
 
 use super::flood::Verdict;
@@ -61,12 +61,12 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     if msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot) {
         return Ok(Handled::new("bot", "ignored"));
     }
-    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
         return Ok(h);
     }
     if let Some(loc) = location_of(msg) {
         let answer = ctx.nearby(loc.latitude, loc.longitude).await?;
-        send_answer(bot, &msg.chat, reply_to(msg), &answer).await?;
+        send_answer(bot, Target::of(msg), &answer).await?;
         if loc.live_period.is_some() {
             let nearest = answer.stations.first().map(|h| h.id.as_str());
             ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, Instant::now());
@@ -76,11 +76,17 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     }
     if let Some(text) = msg.text() {
         let answer = ctx.answer(strip_mention(text, name)).await?;
-        send_answer(bot, &msg.chat, reply_to(msg), &answer).await?;
+        send_answer(bot, Target::of(msg), &answer).await?;
         return Ok(Handled::answered("text", &answer));
     }
+    // Service messages (a pin, a member joining) are nobody's question. A
+    // message teloxide cannot read (a kind newer than it) comes as Empty: a
+    // worker sent something, so it gets the friendly line.
+    if !matches!(msg.kind, MessageKind::Common(_) | MessageKind::Dice(_) | MessageKind::Empty {}) {
+        return Ok(Handled::new("service", "ignored"));
+    }
     // Stickers, photos, voice, files…: say what the bot understands.
-    send_plain(bot, &msg.chat, reply_to(msg), reply::unsupported_message(), main_keyboard_for(&msg.chat)).await?;
+    send_plain(bot, Target::of(msg), reply::unsupported_message(), main_keyboard_for(&msg.chat)).await?;
     Ok(Handled::new("other", "unsupported"))
 }
 
@@ -95,7 +101,7 @@ async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text
     let addressed = msg.chat.is_private() || text.split_whitespace().next().is_some_and(|c| c.contains('@'));
     let admin = match parsed {
         Ok(cmd) => {
-            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
                 return Ok(h);
             }
             return public_command(bot, msg, ctx, cmd).await;
@@ -103,36 +109,36 @@ async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text
         Err(Ok(admin)) => admin,
         Err(Err(ParseError::WrongBotName(_))) => return Ok(Handled::new("command", "other_bot")),
         Err(Err(_)) if addressed => {
-            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
                 return Ok(h);
             }
-            send_plain(bot, &msg.chat, reply_to(msg), reply::unknown_command(), None).await?;
+            send_plain(bot, Target::of(msg), reply::unknown_command(), None).await?;
             return Ok(Handled::new("command", "unknown"));
         }
         Err(Err(_)) => return Ok(Handled::new("command", "not_ours")),
     };
-    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), &msg.chat, reply_to(msg)).await? {
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
         return Ok(h);
     }
     admin::command(bot, msg, ctx, admin).await
 }
 
 async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command) -> Result<Handled> {
-    let chat = &msg.chat;
+    let (chat, to) = (&msg.chat, Target::of(msg));
     match cmd {
         Command::Start(payload) => {
-            send_plain(bot, chat, reply_to(msg), reply::greeting(), main_keyboard_for(chat)).await?;
+            send_plain(bot, to, reply::greeting(), main_keyboard_for(chat)).await?;
             // A deep link may name an entry: t.me/<bot>?start=f_join-how.
             if let Some(key) = deep_link_key(&payload)
                 && let Some(answer) = ctx.answer_ref(key).await?
             {
-                send_answer(bot, chat, None, &answer).await?;
+                send_answer(bot, to.unquoted(), &answer).await?;
                 return Ok(Handled::answered("command", &answer));
             }
             Ok(Handled::new("command", "start"))
         }
         Command::Nearby => {
-            send_plain(bot, chat, reply_to(msg), reply::need_location(), main_keyboard_for(chat)).await?;
+            send_plain(bot, to, reply::need_location(), main_keyboard_for(chat)).await?;
             Ok(Handled::new("command", "need_location"))
         }
         // The same as pressing the keyboard button: the engine answers its label.
@@ -143,7 +149,7 @@ async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command
                 _ => reply::BUTTON_HOTLINE,
             };
             let answer = ctx.answer_unrecorded(label.to_string()).await?;
-            send_answer(bot, chat, reply_to(msg), &answer).await?;
+            send_answer(bot, to, &answer).await?;
             Ok(Handled::answered("command", &answer))
         }
     }
@@ -173,17 +179,19 @@ async fn on_edited(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>) -> Result<Handled
     if !ctx.moves.is_news(live_key(msg), loc.latitude, loc.longitude, nearest, msg.chat.is_private(), now) {
         return Ok(Handled::new("live_location", "unchanged"));
     }
-    send_answer(bot, &msg.chat, None, &answer).await?;
+    send_answer(bot, Target::of(msg).unquoted(), &answer).await?;
     ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, now);
     Ok(Handled::answered("live_location", &answer))
 }
 
 /// A button press: the data is an engine key.
 async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<Handled> {
-    let Some(chat) = q.message.as_ref().map(|m| m.chat()) else {
-        return Ok(Handled::new("callback", "no_message"));
+    let to = match (&q.message, q.regular_message()) {
+        (_, Some(m)) => Target::of(m).unquoted(),
+        (Some(m), None) => Target { chat: m.chat(), reply_to: None, thread: None },
+        (None, None) => return Ok(Handled::new("callback", "no_message")),
     };
-    if let Some(h) = flood_gate(bot, ctx, q.from.id.0, chat, None).await? {
+    if let Some(h) = flood_gate(bot, ctx, q.from.id.0, to).await? {
         return Ok(h);
     }
     let Some(key) = q.data.as_deref() else {
@@ -191,44 +199,73 @@ async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<H
     };
     match ctx.answer_ref(key.to_string()).await? {
         Some(answer) => {
-            send_answer(bot, chat, None, &answer).await?;
+            send_answer(bot, to, &answer).await?;
             Ok(Handled::answered("callback", &answer))
         }
         // A button from before a reload that removed its entry.
         None => {
-            send_plain(bot, chat, None, reply::stale_button(), None).await?;
+            send_plain(bot, to, reply::stale_button(), None).await?;
             Ok(Handled::new("callback", "stale"))
         }
     }
 }
 
 /// Applies the per-user flood limit; `Some` when the message must not be answered.
-async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, chat: &Chat, reply_to: Option<MessageId>) -> Result<Option<Handled>> {
+async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, to: Target<'_>) -> Result<Option<Handled>> {
     match ctx.flood.check(user, Instant::now()) {
         Verdict::Answer => Ok(None),
         Verdict::Notice => {
-            send_plain(bot, chat, reply_to, reply::slow_down(), None).await?;
+            send_plain(bot, to, reply::slow_down(), None).await?;
             Ok(Some(Handled::new("flood", "notice")))
         }
         Verdict::Silence => Ok(Some(Handled::new("flood", "silence"))),
     }
 }
 
-/// Sends an answer: the HTML parts in order, the inline buttons on the last
-/// part, then, for stations, a pin for the first one with its map links.
-pub async fn send_answer(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, answer: &Answer) -> Result<()> {
+/// Where a reply goes: the chat, the message it answers (quoted in groups,
+/// so the thread is clear) and the forum topic it was asked in.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub chat: &'a Chat,
+    pub reply_to: Option<MessageId>,
+    pub thread: Option<ThreadId>,
+}
+
+impl<'a> Target<'a> {
+    /// The answer to `msg`.
+    pub fn of(msg: &'a Message) -> Target<'a> {
+        Target {
+            chat: &msg.chat,
+            reply_to: (!msg.chat.is_private()).then_some(msg.id),
+            thread: msg.thread_id.filter(|_| msg.is_topic_message),
+        }
+    }
+
+    /// The same place, without quoting (button presses, follow-up messages).
+    pub fn unquoted(self) -> Target<'a> {
+        Target { reply_to: None, ..self }
+    }
+}
+
+/// Sends an answer: the HTML parts in order (the first quoting the
+/// question), the inline buttons on the last part, then, for stations, a pin
+/// for the first one with its map links.
+pub async fn send_answer(bot: &TgBot, to: Target<'_>, answer: &Answer) -> Result<()> {
     let parts = reply::html(answer);
     let last = parts.len().saturating_sub(1);
     let mut markup: Option<ReplyMarkup> = keyboards::answer_keyboard(answer).map(ReplyMarkup::InlineKeyboard);
     if markup.is_none() && answer.kind == Kind::NeedLocation {
-        markup = main_keyboard_for(chat);
+        markup = main_keyboard_for(to.chat);
     }
     for (i, part) in parts.into_iter().enumerate() {
-        let mut req = bot.send_message(chat.id, part).parse_mode(ParseMode::Html);
+        let mut req = bot.send_message(to.chat.id, part).parse_mode(ParseMode::Html);
         if i == 0
-            && let Some(id) = reply_to
+            && let Some(id) = to.reply_to
         {
             req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+        }
+        if let Some(thread) = to.thread {
+            req = req.message_thread_id(thread);
         }
         if i == last
             && let Some(m) = markup.take()
@@ -240,7 +277,10 @@ pub async fn send_answer(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, 
     if matches!(answer.kind, Kind::Nearby | Kind::Station)
         && let Some(h) = answer.stations.first()
     {
-        let mut req = bot.send_venue(chat.id, h.lat, h.lon, h.name.clone(), h.address.clone());
+        let mut req = bot.send_venue(to.chat.id, h.lat, h.lon, h.name.clone(), h.address.clone());
+        if let Some(thread) = to.thread {
+            req = req.message_thread_id(thread);
+        }
         if let Some(k) = keyboards::map_keyboard(h) {
             req = req.reply_markup(k);
         }
@@ -250,10 +290,13 @@ pub async fn send_answer(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, 
 }
 
 /// Sends one of the bot's fixed sentences, as plain text (no HTML to escape).
-pub async fn send_plain(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, text: &str, markup: Option<ReplyMarkup>) -> Result<()> {
-    let mut req = bot.send_message(chat.id, text);
-    if let Some(id) = reply_to {
+pub async fn send_plain(bot: &TgBot, to: Target<'_>, text: &str, markup: Option<ReplyMarkup>) -> Result<()> {
+    let mut req = bot.send_message(to.chat.id, text);
+    if let Some(id) = to.reply_to {
         req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+    }
+    if let Some(thread) = to.thread {
+        req = req.message_thread_id(thread);
     }
     if let Some(m) = markup {
         req = req.reply_markup(m);
@@ -266,11 +309,6 @@ pub async fn send_plain(bot: &TgBot, chat: &Chat, reply_to: Option<MessageId>, t
 /// there, and in a group it would cover everyone's input field.
 fn main_keyboard_for(chat: &Chat) -> Option<ReplyMarkup> {
     chat.is_private().then(|| ReplyMarkup::Keyboard(keyboards::main_keyboard()))
-}
-
-/// In groups, answers quote the message they answer.
-fn reply_to(msg: &Message) -> Option<MessageId> {
-    (!msg.chat.is_private()).then_some(msg.id)
 }
 
 /// A shared location, or a venue's (Telegram puts a venue's point in `venue`).

@@ -292,6 +292,14 @@ impl FakeTelegram {
         self.message(chat, from, text_body(text))
     }
 
+    /// A text message in a forum topic (`thread`: the topic's id).
+    pub fn text_in_topic(&self, chat: &Value, from: &Value, thread: i64, text: &str) -> Value {
+        let mut body = text_body(text);
+        body["message_thread_id"] = json!(thread);
+        body["is_topic_message"] = json!(true);
+        self.message(chat, from, body)
+    }
+
     /// A text message replying to one of the bot's messages.
     pub fn reply(&self, chat: &Value, from: &Value, to: &Value, text: &str) -> Value {
         let mut body = text_body(text);
@@ -334,7 +342,7 @@ impl FakeTelegram {
     }
 
     pub fn voice(&self, chat: &Value, from: &Value) -> Value {
-        self.message(chat, from, json!({ "voice": { "file_id": "AwACAgIAAxkBvoice", "file_unique_id": "AgADvoice", "duration": 3 } }))
+        self.message(chat, from, json!({ "voice": { "file_id": "AwACAgIAAxkBvoice", "file_unique_id": "AgADvoice", "duration": 3, "mime_type": "audio/ogg", "file_size": 4321 } }))
     }
 
     /// `from` presses an inline button with `data` under `message` (a
@@ -363,6 +371,11 @@ pub fn private_chat(user_id: i64, first_name: &str) -> Value {
 
 pub fn group_chat(id: i64, title: &str) -> Value {
     json!({ "id": id, "type": "group", "title": title })
+}
+
+/// A supergroup with topics; its ids start with -100.
+pub fn forum_chat(id: i64, title: &str) -> Value {
+    json!({ "id": id, "type": "supergroup", "title": title, "is_forum": true })
 }
 
 /// Telegram's user for anonymous group admins.
@@ -671,6 +684,7 @@ fn answer(shared: &Shared, method: &str, p: &Value) -> Reply {
             }
             check_markup(&p["reply_markup"], &chat)?;
             check_reply_to(&g, p, &chat)?;
+            check_thread(p, &chat)?;
             let mut msg = new_message(&mut g, &chat);
             msg["text"] = json!(visible);
             inline_markup_of(&mut msg, p);
@@ -692,6 +706,7 @@ fn answer(shared: &Shared, method: &str, p: &Value) -> Reply {
             }
             check_markup(&p["reply_markup"], &chat)?;
             check_reply_to(&g, p, &chat)?;
+            check_thread(p, &chat)?;
             let mut msg = new_message(&mut g, &chat);
             let location = json!({ "latitude": lat, "longitude": lon });
             msg["venue"] = json!({ "location": location, "title": title, "address": address });
@@ -728,6 +743,14 @@ fn check_reply_to(g: &Inner, p: &Value, chat: &Value) -> Result<(), (StatusCode,
     let same_chat = g.message_chats.get(&id) == chat["id"].as_i64().as_ref();
     if !same_chat && r["allow_sending_without_reply"] != json!(true) {
         return Err(bad_request("message to be replied not found"));
+    }
+    Ok(())
+}
+
+/// A forum topic exists only in a forum supergroup.
+fn check_thread(p: &Value, chat: &Value) -> Result<(), (StatusCode, String)> {
+    if !p["message_thread_id"].is_null() && chat["is_forum"] != json!(true) {
+        return Err(bad_request("message thread not found"));
     }
     Ok(())
 }
