@@ -273,6 +273,36 @@ async fn a_fallback_offers_12351_and_the_closest_topics() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_answer_is_split_into_valid_parts_with_the_buttons_on_the_last() {
+    // An entry `check` would refuse as too long, full of characters to escape:
+    // the bot must still send it as Telegram accepts it.
+    let knowledge = knowledge_copy();
+    let lines: Vec<String> = (1..80).map(|i| format!("    第{i}条：<工会服务> & \"暖心驿站\" 提供热水、充电 A&B<C>D")).collect();
+    let entry = format!(
+        "\n- id: long-test\n  topic: 超长测试\n  questions:\n    - 超长测试问题\n  answer: |\n{}\n  sources: [004-01]\n  follow_ups: [join-how, hotline]\n",
+        lines.join("\n")
+    );
+    let faq = knowledge.path().join("faq.yaml");
+    std::fs::write(&faq, std::fs::read_to_string(&faq).unwrap() + &entry).unwrap();
+    let bot = spawn_bot_with(knowledge.path().to_path_buf(), None).await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "超长测试问题");
+    bot.fake
+        .wait_for("the last part, with the buttons", Duration::from_secs(60), |calls| {
+            calls.iter().any(|c| c.is_sent_message() && c.text().contains("来源：") && !c.buttons().is_empty())
+        })
+        .await;
+    let sent = bot.fake.sent_to(WORKER);
+    assert!(sent.len() >= 2, "{} parts", sent.len());
+    let (last, first) = (sent.last().unwrap(), &sent[..sent.len() - 1]);
+    assert!(first.iter().all(|c| c.buttons().is_empty()), "buttons only on the last part");
+    assert_eq!(callback_data(last), ["f:join-how", "f:hotline"]);
+    let visible: String = sent.iter().map(|c| c.result.as_ref().unwrap()["text"].as_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
+    assert!(visible.contains("第1条：<工会服务> & \"暖心驿站\"") && visible.contains("第79条"), "nothing lost, escaped once");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_groups_the_bot_answers_only_when_addressed() {
     let bot = spawn_bot().await;
     let fake = &bot.fake;
