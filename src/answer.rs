@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::geo;
 use crate::knowledge::{Knowledge, Problem, Station};
-use crate::search::{Analyzer, ArticleIndex, Passage, passages};
+use crate::search::{Analyzer, ArticleIndex, Passage, PassageTerms, passages, scope_terms};
 use crate::text;
 
 /// Below this score nothing is answered: the fallback is shown instead.
@@ -144,27 +144,57 @@ impl Answer {
 }
 
 /// Terms interned as ids, with their weights (inverse document frequency over
-/// FAQ entries and passages).
+/// FAQ entries and passages). The index's vocabulary ([`PassageTerms`]) keeps
+/// its own ids; terms only FAQ entries and stations use are numbered after it.
 struct Vocab {
-    ids: HashMap<String, u32>,
+    /// Terms outside the index's vocabulary → id (from its length on).
+    extra: HashMap<String, u32>,
+    /// Which ids of the index's vocabulary the matcher knows: the terms of
+    /// passages and titles, and those FAQ entries or stations use.
+    known: Vec<bool>,
     weight: Vec<f32>,
     unknown_weight: f32,
 }
 
-type TermSet = Vec<u32>;
-
-fn set_of(vocab_ids: &mut HashMap<String, u32>, terms: &[String]) -> TermSet {
-    let mut v: Vec<u32> = terms
-        .iter()
-        .map(|t| {
-            let n = vocab_ids.len() as u32;
-            *vocab_ids.entry(t.clone()).or_insert(n)
-        })
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+impl Vocab {
+    fn id(&self, terms: &PassageTerms, t: &str) -> Option<u32> {
+        match terms.id(t) {
+            Some(id) => self.known[id as usize].then_some(id),
+            None => self.extra.get(t).copied(),
+        }
+    }
 }
+
+/// Numbers the terms of FAQ entries and stations while the engine is assembled.
+struct Interner<'a> {
+    terms: &'a PassageTerms,
+    extra: HashMap<String, u32>,
+    known: Vec<bool>,
+}
+
+impl Interner<'_> {
+    fn id(&mut self, t: &str) -> u32 {
+        if let Some(id) = self.terms.id(t) {
+            self.known[id as usize] = true;
+            return id;
+        }
+        if let Some(&id) = self.extra.get(t) {
+            return id;
+        }
+        let id = (self.terms.vocab_len() + self.extra.len()) as u32;
+        self.extra.insert(t.to_string(), id);
+        id
+    }
+
+    fn set_of(&mut self, terms: &[String]) -> TermSet {
+        let mut v: Vec<u32> = terms.iter().map(|t| self.id(t)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+type TermSet = Vec<u32>;
 
 struct FaqTerms {
     wordings: Vec<Wording>,
@@ -173,18 +203,26 @@ struct FaqTerms {
     scopes: Vec<u8>,
 }
 
-struct PassageTerms {
-    all: TermSet,
-    /// Sentences of the paragraph (byte ranges) with their terms and scopes.
-    sentences: Vec<(std::ops::Range<usize>, TermSet, Vec<u8>)>,
+/// Which FAQ wordings (numbered across entries), entries' wordings and
+/// entries' answers hold a term: a question's scoring visits only what it
+/// touches.
+#[derive(Default)]
+struct FaqPostings {
+    wordings: Vec<u32>,
+    unions: Vec<u32>,
+    answers: Vec<u32>,
 }
 
 /// One word of the question: its id (if any document has it), the ids of its
 /// sub-words, and its weight.
 struct QTerm {
     full: Option<u32>,
+    /// The bit of `full` in a candidate's mask (see [`Query::probes`]).
+    full_bit: Option<u16>,
     /// Sub-words with their own weights.
     subs: Vec<(u32, f32)>,
+    /// The bits of `subs`, in the same order.
+    sub_bits: Vec<u16>,
     weight: f32,
     /// A word that asks (多少, 哪里, 几点) or sets the scene (骑手, 手机)
     /// rather than names what is asked about.
@@ -202,45 +240,85 @@ struct Query {
     flat: TermSet,
     /// The scopes (district, Beijing, nationwide) the question names.
     scopes: Vec<u8>,
+    /// The ids a candidate is checked for, sorted: `flat` and the count term.
+    /// A candidate is read once into a mask with bit `i` set when it holds
+    /// `probes[i]`; every measure below is then a few bit tests.
+    probes: Vec<u32>,
+    /// The bit of the count term ("多少"), if the lexicon has one.
+    count_bit: Option<u16>,
+    /// u64 words in a mask.
+    words: usize,
+}
+
+/// What a candidate (a mask) covers of a question.
+struct Covered {
+    /// The question's weight it matches.
+    overlap: f32,
+    /// How many of the question's words it matches at all.
+    matched: usize,
+    /// Whether it matches a word that is not a question or context word.
+    names_topic: bool,
+}
+
+fn has_bit(m: &[u64], bit: u16) -> bool {
+    m[bit as usize / 64] >> (bit % 64) & 1 == 1
 }
 
 impl Query {
-    /// How much of a word `sets` match: all of it, or part of it through a
-    /// sub-word, in proportion to that sub-word's own weight.
-    fn hit(t: &QTerm, sets: &[&TermSet]) -> f32 {
-        let has = |id: u32| sets.iter().any(|s| s.binary_search(&id).is_ok());
-        if t.full.is_some_and(has) {
+    /// How much of a word a candidate matches: all of it, or part of it
+    /// through a sub-word, in proportion to that sub-word's own weight. `has`
+    /// says whether the candidate holds a probe, given by bit and by id.
+    fn hit_by(t: &QTerm, has: impl Fn(u16, u32) -> bool) -> f32 {
+        if let (Some(id), Some(bit)) = (t.full, t.full_bit)
+            && has(bit, id)
+        {
             return 1.0;
         }
-        let best_sub = t.subs.iter().filter(|(id, _)| has(*id)).map(|(_, w)| *w).fold(0.0f32, f32::max);
+        let best_sub = t.subs.iter().zip(&t.sub_bits).filter(|((id, _), b)| has(**b, *id)).map(|((_, w), _)| *w).fold(0.0f32, f32::max);
         (best_sub / t.weight.max(1e-6)).min(1.0) * SUB_WORD_CREDIT
     }
 
-    /// Whether `sets` match any word of the question that is not a question
-    /// word (a match on "多少" alone answers nothing).
-    fn names_the_topic(&self, sets: &[&TermSet]) -> bool {
-        self.terms.iter().any(|t| !t.asks && Self::hit(t, sets) > 0.0)
+    /// The question's weight that the sorted id set `set` matches.
+    fn overlap(&self, set: &[u32]) -> f32 {
+        self.terms.iter().map(|t| t.weight * Self::hit_by(t, |_, id| set.binary_search(&id).is_ok())).sum()
     }
 
-    /// The share of the question's weight that `sets` together match.
-    fn coverage(&self, sets: &[&TermSet]) -> f32 {
+    /// What the candidate with mask `m` covers of the question.
+    fn covered(&self, m: &[u64]) -> Covered {
+        let mut c = Covered { overlap: 0.0, matched: 0, names_topic: false };
+        for t in &self.terms {
+            let h = Self::hit_by(t, |b, _| has_bit(m, b));
+            c.overlap += t.weight * h;
+            if h > 0.0 {
+                c.matched += usize::from(t.weight >= 0.5);
+                c.names_topic |= !t.asks;
+            }
+        }
+        c
+    }
+
+    /// The share of the question's weight that `overlap` is.
+    fn coverage_of(&self, overlap: f32) -> f32 {
         if self.total <= 0.0 {
             return 0.0;
         }
-        self.overlap_all(sets) / self.total
+        overlap / self.total
     }
 
-    fn overlap_all(&self, sets: &[&TermSet]) -> f32 {
-        self.terms.iter().map(|t| t.weight * Self::hit(t, sets)).sum()
-    }
-
-    fn overlap(&self, set: &TermSet) -> f32 {
-        self.overlap_all(&[set])
-    }
-
-    /// How many of the question's words `sets` match at all.
-    fn matched_words(&self, sets: &[&TermSet]) -> usize {
-        self.terms.iter().filter(|t| t.weight >= 0.5 && Self::hit(t, sets) > 0.0).count()
+    /// Sets in `out` the bits of the probes that the sorted id set `set` holds.
+    fn mask_into(&self, set: &[u32], out: &mut [u64]) {
+        let (mut i, mut j) = (0, 0);
+        while i < self.probes.len() && j < set.len() {
+            match self.probes[i].cmp(&set[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    out[i / 64] |= 1 << (i % 64);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
     }
 
     fn weight_of(&self, id: u32) -> Option<f32> {
@@ -295,15 +373,25 @@ pub struct Engine {
     passages: Vec<Passage>,
     vocab: Vocab,
     faq_terms: Vec<FaqTerms>,
-    passage_terms: Vec<PassageTerms>,
-    title_terms: Vec<TermSet>,
+    /// Term id → the FAQ wordings, entries and answers that hold it.
+    faq_postings: HashMap<u32, FaqPostings>,
+    /// Entry `i`'s wordings are numbered from `wording_base[i]` on.
+    wording_base: Vec<u32>,
+    /// Finds the place a question names, in one pass over it.
+    place_finder: geo::PlaceFinder,
+    /// The stations by latitude, for nearest-station look-ups.
+    station_index: geo::StationIndex,
+    /// Station indexes by district (without 区), in station order.
+    district_stations: HashMap<String, Vec<usize>>,
+    /// Article and station ids → their index in the knowledge.
+    article_by_id: HashMap<String, usize>,
+    station_by_id: HashMap<String, usize>,
     /// Finds station names and aliases (normalised, without 的) in a question,
     /// the longest first; `station_of` maps each pattern to its station. One
     /// pass over the question, however many stations are imported.
     station_names: aho_corasick::AhoCorasick,
     station_of: Vec<usize>,
     station_terms: Vec<TermSet>,
-    title_scopes: Vec<Vec<u8>>,
     /// The canonical term of "多少" (a question for a figure), if the lexicon has it.
     count_term: Option<u32>,
     /// Words that name a scope (a district, Beijing, the whole country) → scope key.
@@ -338,7 +426,6 @@ impl Engine {
 
     /// Assembles an engine from loaded knowledge, its analyzer and its index.
     pub fn from_parts(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex) -> Engine {
-        let mut ids: HashMap<String, u32> = HashMap::new();
         let mut docs: Vec<TermSet> = Vec::new();
         let scope_terms = scope_terms(&knowledge, &analyzer);
         let scopes_of = |text: &str| -> Vec<u8> {
@@ -347,6 +434,11 @@ impl Engine {
             v.dedup();
             v
         };
+        // Passages and titles were segmented when the index was built; their
+        // terms keep the index's ids. FAQ entries and stations are few enough
+        // to segment here.
+        let store = index.terms();
+        let mut ids = Interner { terms: store, extra: HashMap::new(), known: (0..store.vocab_len() as u32).map(|id| store.is_matching(id)).collect() };
 
         // FAQ wordings keep their word groups, weighed once the weights are known.
         let mut faq_groups: Vec<Vec<Vec<(u32, Vec<u32>)>>> = Vec::with_capacity(knowledge.faq.len());
@@ -355,19 +447,15 @@ impl Engine {
             let mut groups_of_entry = Vec::new();
             let mut wordings = Vec::new();
             for q in &e.questions {
-                let groups: Vec<(u32, Vec<u32>)> = analyzer
-                    .term_groups(q)
-                    .into_iter()
-                    .map(|g| (set_of(&mut ids, std::slice::from_ref(&g.full))[0], set_of(&mut ids, &g.subs)))
-                    .collect();
-                let flat = set_of(&mut ids, &analyzer.terms(q));
+                let groups: Vec<(u32, Vec<u32>)> = analyzer.term_groups(q).into_iter().map(|g| (ids.id(&g.full), ids.set_of(&g.subs))).collect();
+                let flat = ids.set_of(&analyzer.terms(q));
                 groups_of_entry.push(groups);
                 wordings.push(Wording { flat, groups: Vec::new(), total: 0.0 });
             }
             let mut all_words: Vec<String> = e.questions.iter().flat_map(|q| analyzer.terms(q)).collect();
             all_words.extend(analyzer.terms(&e.topic));
-            let union = set_of(&mut ids, &all_words);
-            let answer = set_of(&mut ids, &analyzer.terms(&e.answer));
+            let union = ids.set_of(&all_words);
+            let answer = ids.set_of(&analyzer.terms(&e.answer));
             let mut doc = union.clone();
             doc.extend(&answer);
             doc.sort_unstable();
@@ -381,29 +469,6 @@ impl Engine {
         }
 
         let passages = passages(&knowledge);
-        let mut title_terms = Vec::with_capacity(knowledge.articles.len());
-        let mut title_scopes = Vec::with_capacity(knowledge.articles.len());
-        for a in &knowledge.articles {
-            let mut t = a.title.clone();
-            if let Some(s) = &a.subtitle {
-                t.push(' ');
-                t.push_str(s);
-            }
-            title_terms.push(set_of(&mut ids, &analyzer.terms(&t)));
-            title_scopes.push(scopes_of(&t));
-        }
-        let mut passage_terms = Vec::with_capacity(passages.len());
-        for p in &passages {
-            let para = &knowledge.articles[p.article].paragraphs[p.paragraph];
-            let all = set_of(&mut ids, &analyzer.terms(para));
-            let mut sentences = Vec::new();
-            for s in text::sentences(para) {
-                let start = s.as_ptr() as usize - para.as_ptr() as usize;
-                sentences.push((start..start + s.len(), set_of(&mut ids, &analyzer.terms(s)), scopes_of(s)));
-            }
-            docs.push(all.clone());
-            passage_terms.push(PassageTerms { all, sentences });
-        }
 
         let mut station_names = Vec::new();
         let mut station_terms = Vec::with_capacity(knowledge.stations.len());
@@ -417,7 +482,7 @@ impl Engine {
             let blob = format!("{} {} {} {} {} {}", s.name, s.aliases.join(" "), s.kind, s.services.join(" "), s.serves.join(" "), s.description);
             // Not a document for the weights: an imported list of 11,000
             // stations would otherwise make "驿站" and "喝水" weigh nothing.
-            station_terms.push(set_of(&mut ids, &analyzer.terms(&blob)));
+            station_terms.push(ids.set_of(&analyzer.terms(&blob)));
         }
         let station_of: Vec<usize> = station_names.iter().map(|(_, i)| *i).collect();
         let station_names = aho_corasick::AhoCorasick::builder()
@@ -425,15 +490,20 @@ impl Engine {
             .build(station_names.iter().map(|(n, _)| n.as_str()))
             .expect("station names build an automaton");
 
-        let n_docs = docs.len().max(1) as f32;
-        let mut df = vec![0u32; ids.len()];
+        // Documents for the weights: FAQ entries and passages (their counts
+        // come with the index).
+        let n_docs = (docs.len() + passages.len()).max(1) as f32;
+        let Interner { extra, known, .. } = ids;
+        let n_ids = store.vocab_len() + extra.len();
+        let mut df: Vec<u32> = (0..n_ids as u32).map(|id| store.df(id)).collect();
         for d in &docs {
             for &t in d {
                 df[t as usize] += 1;
             }
         }
-        let mut by_id: Vec<&str> = vec![""; ids.len()];
-        for (t, &i) in &ids {
+        let mut by_id: Vec<&str> = (0..store.vocab_len() as u32).map(|id| store.term(id)).collect();
+        by_id.resize(n_ids, "");
+        for (t, &i) in &extra {
             by_id[i as usize] = t;
         }
         let weight: Vec<f32> = df
@@ -442,7 +512,7 @@ impl Engine {
             .map(|(&d, t)| term_weight(t, ((n_docs + 1.0) / (d as f32 + 0.5)).ln()))
             .collect();
         let unknown_weight = UNKNOWN_WEIGHT_SHARE * ((n_docs + 1.0) / 0.5).ln();
-        let vocab = Vocab { ids, weight, unknown_weight };
+        let vocab = Vocab { extra, known, weight, unknown_weight };
         for (f, groups_of_entry) in faq_terms.iter_mut().zip(faq_groups) {
             for (w, groups) in f.wordings.iter_mut().zip(groups_of_entry) {
                 w.groups = groups
@@ -450,6 +520,24 @@ impl Engine {
                     .map(|(full, subs)| WordingWord { full, subs, weight: vocab.weight[full as usize] })
                     .collect();
                 w.total = w.groups.iter().map(|g| g.weight).sum();
+            }
+        }
+        let mut faq_postings: HashMap<u32, FaqPostings> = HashMap::new();
+        let mut wording_base = Vec::with_capacity(faq_terms.len());
+        let mut k = 0u32;
+        for (i, f) in faq_terms.iter().enumerate() {
+            wording_base.push(k);
+            for w in &f.wordings {
+                for &t in &w.flat {
+                    faq_postings.entry(t).or_default().wordings.push(k);
+                }
+                k += 1;
+            }
+            for &t in &f.union {
+                faq_postings.entry(t).or_default().unions.push(i as u32);
+            }
+            for &t in &f.answer {
+                faq_postings.entry(t).or_default().answers.push(i as u32);
             }
         }
         let exact_wordings = knowledge
@@ -460,7 +548,15 @@ impl Engine {
             .collect();
         let context_words = knowledge.lexicon.context_words.iter().flat_map(|w| analyzer.terms(w)).collect();
         let question_words = knowledge.lexicon.question_words.iter().flat_map(|w| analyzer.terms(w)).collect();
-        let count_term = analyzer.terms("多少").first().and_then(|t| vocab.ids.get(t).copied());
+        let count_term = analyzer.terms("多少").first().and_then(|t| vocab.id(store, t));
+        let place_finder = geo::PlaceFinder::new(&knowledge.places);
+        let station_index = geo::StationIndex::new(&knowledge.stations);
+        let mut district_stations: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in knowledge.stations.iter().enumerate() {
+            district_stations.entry(strip_district(&s.district).to_string()).or_default().push(i);
+        }
+        let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
+        let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
         Engine {
             knowledge,
             analyzer,
@@ -468,9 +564,13 @@ impl Engine {
             passages,
             vocab,
             faq_terms,
-            passage_terms,
-            title_terms,
-            title_scopes,
+            faq_postings,
+            wording_base,
+            place_finder,
+            station_index,
+            district_stations,
+            article_by_id,
+            station_by_id,
             station_names,
             station_of,
             station_terms,
@@ -495,7 +595,7 @@ impl Engine {
     pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
         let question = text::clip(question, text::MAX_QUESTION_CHARS);
         let norm = text::normalize(question);
-        let place = geo::find_place(&self.knowledge.places, &norm);
+        let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         let mut answer = self.answer_normalized(question, &norm, place, minute);
         if answer.district.is_none() {
             answer.district = place.map(|p| if p.is_district() { p.name.clone() } else { p.district.clone() }).filter(|d| !d.is_empty());
@@ -536,7 +636,7 @@ impl Engine {
             a.score = 1.0;
             return a;
         }
-        self.match_question(question, norm)
+        self.match_question(question, norm, cues.counting)
     }
 
     /// The stations nearest to a shared location.
@@ -556,7 +656,7 @@ impl Engine {
         a.intent = Some("nearby".into());
         a.confident = true;
         a.score = 1.0;
-        let near = geo::nearest(&self.knowledge.stations, lat, lon, geo::NEAREST_COUNT);
+        let near = self.station_index.nearest(lat, lon, geo::NEAREST_COUNT);
         let within: Vec<(usize, f64)> = near.iter().copied().filter(|(_, d)| *d <= geo::NEARBY_RADIUS_M).collect();
         let shown = if within.is_empty() {
             a.note = Some(crate::reply::none_within_radius());
@@ -592,11 +692,12 @@ impl Engine {
         let q = self.query(question);
         let counting = Cues::of(&text::normalize(question)).counting;
         let hits = self.index.search(&self.analyzer.terms(question), ARTICLE_CANDIDATES).unwrap_or_default();
+        let mut scratch = Vec::new();
         let mut scored: Vec<(String, usize, f32)> = hits
             .into_iter()
             .map(|(pid, _)| {
                 let p = &self.passages[pid];
-                (self.knowledge.articles[p.article].id.clone(), p.paragraph, self.passage_score(&q, pid, counting).0)
+                (self.knowledge.articles[p.article].id.clone(), p.paragraph, self.passage_score(&q, pid, counting, &mut scratch).0)
             })
             .collect();
         scored.sort_by(|a, b| b.2.total_cmp(&a.2));
@@ -634,8 +735,9 @@ impl Engine {
         out.push_str(&format!("  scopes: {:?}\n", q.scopes));
         let counting = Cues::of(&norm).counting;
         let mut cands: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (format!("faq:{}", self.knowledge.faq[i].id), self.faq_score(&q, i))).collect();
+        let mut scratch = Vec::new();
         for (pid, bm25) in self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_default() {
-            let (s, w) = self.passage_score(&q, pid, counting);
+            let (s, w) = self.passage_score(&q, pid, counting, &mut scratch);
             let p = &self.passages[pid];
             let para = &self.knowledge.articles[p.article].paragraphs[p.paragraph];
             cands.push((format!("passage:{}#{} bm25 {bm25:.1} «{}»", self.knowledge.articles[p.article].id, p.paragraph, text::clip(&para[w], 40)), s));
@@ -648,13 +750,13 @@ impl Engine {
     }
 
     fn query(&self, question: &str) -> Query {
+        let store = self.index.terms();
         let mut terms = Vec::new();
         let mut flat = Vec::new();
         let mut scopes = Vec::new();
         for g in self.analyzer.term_groups(question) {
-            let full = self.vocab.ids.get(&g.full).copied();
-            let subs: Vec<(u32, f32)> =
-                g.subs.iter().filter_map(|t| self.vocab.ids.get(t).map(|&id| (id, self.vocab.weight[id as usize]))).collect();
+            let full = self.vocab.id(store, &g.full);
+            let subs: Vec<(u32, f32)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize]))).collect();
             let weight = match full {
                 Some(id) => self.vocab.weight[id as usize],
                 None => subs.iter().map(|(_, w)| *w).fold(0.0f32, f32::max),
@@ -670,31 +772,100 @@ impl Engine {
             // A question word tells what kind of answer is wanted, not what
             // about: it steers the choice but weighs half in the coverage.
             let weight = if question_word { weight * 0.5 } else { weight };
-            terms.push(QTerm { full, subs, weight, asks });
+            terms.push(QTerm { full, full_bit: None, subs, sub_bits: Vec::new(), weight, asks });
         }
         flat.sort_unstable();
         flat.dedup();
         scopes.sort_unstable();
         scopes.dedup();
         let total = terms.iter().map(|t| t.weight).sum();
-        Query { terms, total, flat, scopes }
+        let mut probes = flat.clone();
+        if let Some(c) = self.count_term
+            && let Err(at) = probes.binary_search(&c)
+        {
+            probes.insert(at, c);
+        }
+        let bit = |id: u32| probes.binary_search(&id).ok().map(|b| b as u16);
+        for t in &mut terms {
+            t.full_bit = t.full.and_then(bit);
+            t.sub_bits = t.subs.iter().map(|(id, _)| bit(*id).expect("every sub-word is a probe")).collect();
+        }
+        let count_bit = self.count_term.and_then(bit);
+        let words = probes.len().div_ceil(64).max(1);
+        Query { terms, total, flat, scopes, probes, count_bit, words }
     }
 
+    /// One FAQ entry's score (`explain`, `check`); the matcher scores them
+    /// all at once with [`Engine::faq_scores`], to the same figures.
     fn faq_score(&self, q: &Query, i: usize) -> f32 {
         let f = &self.faq_terms[i];
+        let w = q.words;
+        let mut masks = vec![0u64; (f.wordings.len() + 2) * w];
+        for (k, wording) in f.wordings.iter().enumerate() {
+            q.mask_into(&wording.flat, &mut masks[k * w..(k + 1) * w]);
+        }
+        let n = f.wordings.len();
+        q.mask_into(&f.union, &mut masks[n * w..(n + 1) * w]);
+        q.mask_into(&f.answer, &mut masks[(n + 1) * w..(n + 2) * w]);
+        self.faq_entry_score(q, i, &masks[..n * w], &masks[n * w..(n + 1) * w], &masks[(n + 1) * w..])
+    }
+
+    /// Every FAQ entry's score. Only the wordings and entries that share a
+    /// probe with the question are read; the others score as they would if
+    /// read (a wording that shares nothing is skipped either way).
+    fn faq_scores(&self, q: &Query) -> Vec<f32> {
+        let w = q.words;
+        let n = self.faq_terms.len();
+        let n_wordings = self.faq_terms.iter().map(|f| f.wordings.len()).sum::<usize>();
+        let mut wm = vec![0u64; n_wordings * w];
+        let mut um = vec![0u64; n * w];
+        let mut am = vec![0u64; n * w];
+        let set = |m: &mut [u64], at: u32, bit: usize| m[at as usize * w + bit / 64] |= 1 << (bit % 64);
+        for (bit, id) in q.probes.iter().enumerate() {
+            if let Some(p) = self.faq_postings.get(id) {
+                for &k in &p.wordings {
+                    set(&mut wm, k, bit);
+                }
+                for &i in &p.unions {
+                    set(&mut um, i, bit);
+                }
+                for &i in &p.answers {
+                    set(&mut am, i, bit);
+                }
+            }
+        }
+        (0..n)
+            .map(|i| {
+                let base = self.wording_base[i] as usize;
+                let k = self.faq_terms[i].wordings.len();
+                self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w])
+            })
+            .collect()
+    }
+
+    /// Entry `i`'s score given the masks of its wordings (one after another),
+    /// of all its wordings together and of its answer.
+    fn faq_entry_score(&self, q: &Query, i: usize, wordings: &[u64], union: &[u64], answer: &[u64]) -> f32 {
+        let f = &self.faq_terms[i];
+        let w = q.words;
         let mut best = 0.0f32;
-        for w in &f.wordings {
-            let inter = q.overlap(&w.flat);
+        for (k, wording) in f.wordings.iter().enumerate() {
+            let m = &wordings[k * w..(k + 1) * w];
+            if m.iter().all(|&x| x == 0) {
+                continue;
+            }
+            let inter = q.covered(m).overlap;
             if inter <= 0.0 {
                 continue;
             }
             // How much of the wording the question says.
-            let said: f32 = w.groups.iter().map(|g| g.said_by(q, &self.vocab.weight)).sum();
-            let s = 0.6 * inter / q.total.max(1e-6) + 0.4 * said / w.total.max(1e-6);
+            let said: f32 = wording.groups.iter().map(|g| g.said_by(q, &self.vocab.weight)).sum();
+            let s = 0.6 * inter / q.total.max(1e-6) + 0.4 * said / wording.total.max(1e-6);
             best = best.max(s);
         }
-        let mut score = 0.6 * best + 0.25 * q.coverage(&[&f.union]) + 0.15 * q.coverage(&[&f.answer]);
-        if !q.names_the_topic(&[&f.union]) {
+        let u = q.covered(union);
+        let mut score = 0.6 * best + 0.25 * q.coverage_of(u.overlap) + 0.15 * q.coverage_of(q.covered(answer).overlap);
+        if !u.names_topic {
             score *= OFF_TOPIC_PENALTY;
         }
         if q.scope_conflict(&f.scopes) {
@@ -704,45 +875,67 @@ impl Engine {
     }
 
     /// Scores a passage; returns the score and the best window of sentences.
-    fn passage_score(&self, q: &Query, pid: usize, counting: bool) -> (f32, std::ops::Range<usize>) {
+    /// `scratch` holds the masks (reused from passage to passage).
+    fn passage_score(&self, q: &Query, pid: usize, counting: bool, scratch: &mut Vec<u64>) -> (f32, std::ops::Range<usize>) {
+        let store = self.index.terms();
         let p = &self.passages[pid];
-        let pt = &self.passage_terms[pid];
-        let title = &self.title_terms[p.article];
-        let whole = q.coverage(&[&pt.all, title]);
+        let (title, title_scopes) = store.title(p.article);
         let para = &self.knowledge.articles[p.article].paragraphs[p.paragraph];
+        let sentences = store.sentence_ids(pid);
+        let n = sentences.len();
+        let w = q.words;
+        // Masks: each sentence, the title, the whole passage, then a window's
+        // sentences, and the same with the title.
+        scratch.clear();
+        scratch.resize((n + 4) * w, 0);
+        let (sent, rest) = scratch.split_at_mut(n * w);
+        let (title_m, rest) = rest.split_at_mut(w);
+        let (whole_m, rest) = rest.split_at_mut(w);
+        let (own_m, sets_m) = rest.split_at_mut(w);
+        for (k, s) in sentences.clone().enumerate() {
+            q.mask_into(store.sentence(s).terms, &mut sent[k * w..(k + 1) * w]);
+        }
+        q.mask_into(title, title_m);
+        whole_m.copy_from_slice(title_m);
+        for k in 0..n {
+            for x in 0..w {
+                whole_m[x] |= sent[k * w + x];
+            }
+        }
+        let whole = q.coverage_of(q.covered(whole_m).overlap);
         // A question for a figure ("多少") is answered by a sentence with a
         // count in it ("2178家"), not by one that merely says "数量".
         let count_w = self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0);
         let mut best = (f32::MIN, 0..para.len());
-        let n = pt.sentences.len();
         for i in 0..n {
             for j in i..(i + 2).min(n) {
-                let window = &pt.sentences[i..=j];
-                let sets: Vec<&TermSet> = window.iter().map(|(_, s, _)| s).chain(std::iter::once(title)).collect();
+                for x in 0..w {
+                    own_m[x] = sent[i * w + x] | if j > i { sent[j * w + x] } else { 0 };
+                    sets_m[x] = own_m[x] | title_m[x];
+                }
                 // The title counts for the score, but the sentences alone
                 // choose which of them to show.
-                let own: Vec<&TermSet> = window.iter().map(|(_, s, _)| s).collect();
-                let mut c = 0.5 * q.coverage(&sets) + 0.5 * q.coverage(&own);
-                let range = window[0].0.start..window[window.len() - 1].0.end;
+                let sets = q.covered(sets_m);
+                let mut c = 0.5 * q.coverage_of(sets.overlap) + 0.5 * q.coverage_of(q.covered(own_m).overlap);
+                let (si, sj) = (store.sentence(sentences.start + i), store.sentence(sentences.start + j));
+                let range = si.range.0..sj.range.1;
                 if counting {
                     let has_count = has_count(&para[range.clone()]);
-                    let said_count = self.count_term.is_some_and(|id| sets.iter().any(|s| s.binary_search(&id).is_ok()));
+                    let said_count = q.count_bit.is_some_and(|b| has_bit(sets_m, b));
                     c += match (has_count, said_count) {
                         (true, false) => count_w,
                         (false, true) => -count_w,
                         _ => 0.0,
                     };
                 }
-                if q.matched_words(&sets) < 2 || !q.names_the_topic(&sets) {
+                if sets.matched < 2 || !sets.names_topic {
                     c *= 0.5; // one word in common is a coincidence, not an answer
                 }
                 // A short, general question ("驿站提供什么服务") is matched by
                 // many paragraphs in passing; an article answers only a question
                 // specific enough to point at it.
-                c *= (q.overlap_all(&sets) / ARTICLE_SPECIFIC_WEIGHT).min(1.0);
-                let mut scopes: Vec<u8> = window.iter().flat_map(|(_, _, sc)| sc.iter().copied()).collect();
-                scopes.extend(&self.title_scopes[p.article]);
-                if q.scope_conflict(&scopes) {
+                c *= (sets.overlap / ARTICLE_SPECIFIC_WEIGHT).min(1.0);
+                if self.window_scope_conflict(q, &[si.scopes, if j > i { sj.scopes } else { &[] }, title_scopes]) {
                     c *= SCOPE_PENALTY;
                 }
                 if j > i {
@@ -757,14 +950,18 @@ impl Engine {
         (score, best.1)
     }
 
-    fn match_question(&self, question: &str, norm: &str) -> Answer {
+    /// [`Query::scope_conflict`] over the scopes of a window's sentences and
+    /// its title together.
+    fn window_scope_conflict(&self, q: &Query, parts: &[&[u8]]) -> bool {
+        !q.scopes.is_empty() && parts.iter().any(|p| !p.is_empty()) && !parts.iter().any(|p| p.iter().any(|s| q.scopes.contains(s)))
+    }
+
+    fn match_question(&self, question: &str, norm: &str, counting: bool) -> Answer {
         let q = self.query(question);
-        let counting = Cues::of(norm).counting;
         let mut cands: Vec<(Cand, f32)> = Vec::new();
         // A question worded exactly as an entry lists it goes to that entry.
         let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();
-        for i in 0..self.faq_terms.len() {
-            let mut s = self.faq_score(&q, i);
+        for (i, mut s) in self.faq_scores(&q).into_iter().enumerate() {
             if exact == Some(i) {
                 s = s.max(1.0) + 0.05;
             }
@@ -777,18 +974,22 @@ impl Engine {
             tracing::error!(error = %e, "article search failed");
             Vec::new()
         });
-        let mut windows: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
-        let mut best_per_article: HashMap<usize, (usize, f32)> = HashMap::new();
+        let mut scratch = Vec::new();
+        let mut windows: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(hits.len());
+        // The best passage of each article, articles in order of their first hit.
+        let mut best_per_article: Vec<(usize, usize, f32)> = Vec::new();
         for (rank, (pid, _bm25)) in hits.iter().enumerate() {
-            let (mut s, window) = self.passage_score(&q, *pid, counting);
+            let (mut s, window) = self.passage_score(&q, *pid, counting, &mut scratch);
             s -= 0.002 * rank as f32; // BM25 order breaks ties
-            windows.insert(*pid, window);
+            windows.push((*pid, window));
             let art = self.passages[*pid].article;
-            if best_per_article.get(&art).is_none_or(|(_, b)| s > *b) {
-                best_per_article.insert(art, (*pid, s));
+            match best_per_article.iter_mut().find(|(a, _, _)| *a == art) {
+                Some(b) if s > b.2 => *b = (art, *pid, s),
+                Some(_) => {}
+                None => best_per_article.push((art, *pid, s)),
             }
         }
-        cands.extend(best_per_article.values().map(|&(pid, s)| (Cand::Passage(pid), s)));
+        cands.extend(best_per_article.iter().map(|&(_, pid, s)| (Cand::Passage(pid), s)));
         cands.sort_by(|a, b| b.1.total_cmp(&a.1));
 
         let Some(&(top, top_score)) = cands.first() else {
@@ -804,7 +1005,7 @@ impl Engine {
         let confident = margin >= MIN_MARGIN;
         let mut answer = match top {
             Cand::Faq(i) => self.faq_answer(i, top_score, confident),
-            Cand::Passage(pid) => self.passage_answer(pid, windows.get(&pid).cloned(), top_score, confident),
+            Cand::Passage(pid) => self.passage_answer(pid, windows.iter().find(|(p, _)| *p == pid).map(|(_, w)| w.clone()), top_score, confident),
         };
         if !confident {
             answer.suggestions = cands
@@ -867,7 +1068,8 @@ impl Engine {
     }
 
     fn article_source(&self, article_id: &str) -> Option<Source> {
-        self.knowledge.article(article_id).map(|a| Source { title: a.title.clone(), path: a.path.clone() })
+        let a = &self.knowledge.articles[*self.article_by_id.get(article_id)?];
+        Some(Source { title: a.title.clone(), path: a.path.clone() })
     }
 
     fn faq_answer(&self, i: usize, score: f32, confident: bool) -> Answer {
@@ -925,7 +1127,7 @@ impl Engine {
 
     fn cite_stations(&self, a: &mut Answer) {
         for h in &a.stations {
-            if let Some(s) = self.knowledge.station(&h.id) {
+            if let Some(s) = self.station_by_id.get(&h.id).map(|&i| &self.knowledge.stations[i]) {
                 if let Some(file) = &s.source_file {
                     let source = Source { title: crate::reply::station_list_title(file), path: format!("knowledge/{}", crate::knowledge::STATIONS_FILE) };
                     if !a.sources.contains(&source) {
@@ -977,18 +1179,20 @@ impl Engine {
         let q = self.query(norm);
         let fit = |i: usize| q.overlap(&self.station_terms[i]);
         let stations = &self.knowledge.stations;
-        let mut ranked: Vec<(usize, f64, f32)> = stations
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i, geo::haversine_m(place.lat, place.lon, s.lat, s.lon), fit(i)))
-            .collect();
         if place.is_district() {
             let district = place.name.as_str();
-            ranked.retain(|(i, _, _)| same_district(&stations[*i].district, district));
+            let mut ranked: Vec<(usize, f64, f32)> = self
+                .district_stations
+                .get(strip_district(district))
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|&i| (i, geo::haversine_m(place.lat, place.lon, stations[i].lat, stations[i].lon), fit(i)))
+                .collect();
             ranked.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.1.total_cmp(&y.1)));
             if ranked.is_empty() {
                 a.note = Some(crate::reply::none_in_district(district));
-                ranked = geo::nearest(stations, place.lat, place.lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
+                ranked = self.station_index.nearest(place.lat, place.lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
             }
             for (i, _, _) in ranked.into_iter().take(geo::NEAREST_COUNT) {
                 a.stations.push(self.hit(i, None, minute));
@@ -996,11 +1200,11 @@ impl Engine {
         } else {
             // Nearest first, but a station that fits the question (24 hours,
             // parking, drivers) moves up among those within the radius.
-            ranked.sort_by(|x, y| x.1.total_cmp(&y.1));
-            let mut within: Vec<(usize, f64, f32)> = ranked.iter().copied().filter(|r| r.1 <= geo::NEARBY_RADIUS_M).collect();
+            let mut within: Vec<(usize, f64, f32)> =
+                self.station_index.within(place.lat, place.lon, geo::NEARBY_RADIUS_M).into_iter().map(|(i, d)| (i, d, fit(i))).collect();
             if within.is_empty() {
                 a.note = Some(crate::reply::none_within_radius());
-                within = ranked.into_iter().take(3).collect();
+                within = self.station_index.nearest(place.lat, place.lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
             } else {
                 within.sort_by(|x, y| (y.2 > 0.0).cmp(&(x.2 > 0.0)).then(x.1.total_cmp(&y.1)));
                 within.truncate(geo::NEAREST_COUNT);
@@ -1014,9 +1218,9 @@ impl Engine {
     }
 }
 
-fn same_district(station_district: &str, place_name: &str) -> bool {
-    let strip = |s: &str| s.trim_end_matches('区').to_string();
-    station_district == place_name || strip(station_district) == strip(place_name)
+/// A district's name without 区, as stations and places may write it either way.
+fn strip_district(name: &str) -> &str {
+    name.trim_end_matches('区')
 }
 
 /// The weight of a term given its inverse document frequency: single
@@ -1094,32 +1298,6 @@ fn first_sentences(para: &str, n: usize) -> &str {
 /// the rarest known word: enough that a question about something else is not
 /// answered, not so much that one generic word ("手续") sinks a good match.
 const UNKNOWN_WEIGHT_SHARE: f32 = 0.6;
-
-/// Scope keys: one per district (by its names and aliases in places.yaml), one
-/// for Beijing as a whole and one for the whole country.
-fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> HashMap<String, u8> {
-    const BEIJING: u8 = 200;
-    const COUNTRY: u8 = 201;
-    let mut out = HashMap::new();
-    let mut add = |name: &str, key: u8| {
-        for g in analyzer.term_groups(name) {
-            out.entry(g.full).or_insert(key);
-        }
-    };
-    for (i, p) in knowledge.places.iter().filter(|p| p.is_district()).enumerate() {
-        let key = i.min(199) as u8;
-        for n in std::iter::once(&p.name).chain(&p.aliases) {
-            add(n, key);
-        }
-    }
-    for n in ["北京", "北京市", "全市", "首都", "本市"] {
-        add(n, BEIJING);
-    }
-    for n in ["全国", "全国总工会"] {
-        add(n, COUNTRY);
-    }
-    out
-}
 
 /// Whether a text states a count: digits followed by a counter word
 /// ("18.42万个", "2178家", "4000余名", "70%"), not a year or a programme name.

@@ -89,6 +89,9 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Benchmarks (run them all with bench/run): questions, synthetic knowledge, engine timings.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
     /// Run the Telegram bot (TELOXIDE_TOKEN; long polling, or --webhook URL).
     Telegram {
         /// The public HTTPS URL Telegram posts updates to (listening on WEBHOOK_ADDR).
@@ -121,6 +124,7 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
         Command::Import { page, force, dry_run } => import(paths, &page, force, dry_run),
         Command::ImportStations { csv, out, dry_run } => import_stations(paths, &csv, out.as_deref(), dry_run),
         Command::Report { limit } => report(paths, limit),
+        Command::Bench(what) => crate::bench::main(paths, what),
         Command::Telegram { webhook } => crate::telegram::main(paths, webhook),
     }
 }

@@ -14,11 +14,13 @@
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
-//! - [`eval`]: the yardstick runner; [`cli`]: the command line.
+//! - [`eval`]: the yardstick runner; [`bench`]: benchmark questions, synthetic
+//!   knowledge at city scale and timings; [`cli`]: the command line.
 //!
 //! The engine knows nothing of Telegram; channels are thin adapters over it.
 
 pub mod answer;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;

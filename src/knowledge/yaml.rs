@@ -12,15 +12,18 @@ use super::Problem;
 pub struct Item<T> {
     pub value: T,
     pub line: usize,
-    /// The raw lines of this item (for finding the line of a field).
-    first: usize,
-    last: usize,
+    /// The raw text of this item, as byte offsets into the file's text (for
+    /// finding the line of a field without walking the file from its top:
+    /// that made loading 11,000 stations quadratic, 30 s instead of 0.3 s).
+    start: usize,
+    end: usize,
 }
 
 impl<T> Item<T> {
     /// The line of `key:` inside this item, or the item's first line.
     pub fn line_of(&self, text: &str, key: &str) -> usize {
-        line_of_key(text, self.first, self.last, key).unwrap_or(self.line)
+        let own = text.get(self.start..self.end).unwrap_or("");
+        line_of_key(own, 1, usize::MAX - 1, key).map(|l| self.line + l - 1).unwrap_or(self.line)
     }
 }
 
@@ -59,13 +62,12 @@ pub fn load_list<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) 
         }
     };
     let starts = item_starts(&text);
-    let total_lines = text.lines().count().max(1);
     let mut items = Vec::new();
     for (i, value) in seq.into_iter().enumerate() {
-        let line = starts.get(i).copied().unwrap_or(1);
-        let last = starts.get(i + 1).map(|n| n - 1).unwrap_or(total_lines);
+        let (line, start) = starts.get(i).copied().unwrap_or((1, 0));
+        let end = starts.get(i + 1).map(|&(_, b)| b).unwrap_or(text.len());
         match serde_yaml::from_value::<T>(value) {
-            Ok(v) => items.push(Item { value: v, line, first: line, last }),
+            Ok(v) => items.push(Item { value: v, line, start, end }),
             Err(e) => problems.push(Problem::error(path, line, format!("entry {}: {}", i + 1, clean(&e)))),
         }
     }
@@ -105,11 +107,18 @@ fn clean(e: &serde_yaml::Error) -> String {
     }
 }
 
-/// The 1-based lines where top-level list items start (`- ` at column 0).
-fn item_starts(text: &str) -> Vec<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.starts_with("- ") || *l == "-")
-        .map(|(i, _)| i + 1)
-        .collect()
+/// The 1-based lines where top-level list items start (`- ` at column 0),
+/// each with the byte offset of that line.
+fn item_starts(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        let content = l.strip_suffix('\n').unwrap_or(l);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        if content.starts_with("- ") || content == "-" {
+            out.push((i + 1, offset));
+        }
+        offset += l.len();
+    }
+    out
 }

@@ -113,6 +113,54 @@ impl Analyzer {
             .collect()
     }
 
+    /// One jieba pass over a piece of text (a sentence of a passage) for the
+    /// index and the matcher at once: the terms [`JiebaTokenizer`] gives
+    /// tantivy (repetitions kept), the distinct terms [`Analyzer::terms`]
+    /// gives, and the canonical words of the default-mode cut (the `full` of
+    /// [`Analyzer::term_groups`], without sub-words). Building a 100,000-passage
+    /// index segmented every text three times before; this does it once.
+    ///
+    /// Search mode emits each default-mode word right after its 2- and
+    /// 3-character sub-words (`jieba_rs::Jieba::cut_for_search`), so the
+    /// default-mode words are the tokens no later token contains.
+    pub fn analyze(&self, text: &str) -> Analyzed {
+        let n = prepare(text);
+        let tokens = self.jieba.cut_for_search(&n, true);
+        let mut is_word = vec![false; tokens.len()];
+        let mut cover: Option<(usize, usize)> = None;
+        for (i, t) in tokens.iter().enumerate().rev() {
+            let inside = cover.is_some_and(|(s, e)| s <= t.start && t.end <= e && t.end - t.start < e - s);
+            if !inside {
+                is_word[i] = true;
+                cover = Some((t.start, t.end));
+            }
+        }
+        let mut out = Analyzed::default();
+        let mut seen = HashSet::new();
+        for (t, word) in tokens.iter().zip(is_word) {
+            let w = t.word;
+            if !w.chars().any(|c| c.is_alphanumeric()) {
+                continue;
+            }
+            let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
+            if self.stop.contains(c) {
+                continue;
+            }
+            out.index_terms.push(c.to_string());
+            if self.stop.contains(w) {
+                out.index_only.push(c.to_string());
+                continue;
+            }
+            if word {
+                out.words.push(c.to_string());
+            }
+            if w.trim() != "" && seen.insert(c) {
+                out.terms.push(c.to_string());
+            }
+        }
+        out
+    }
+
     /// The words of a question as groups (see [`TermGroup`]), each once.
     pub fn term_groups(&self, text: &str) -> Vec<TermGroup> {
         let n = prepare(text);
@@ -152,6 +200,47 @@ impl Analyzer {
         let n = normalize(word);
         self.jieba.cut(&n, true).len() == 1
     }
+}
+
+/// What [`Analyzer::analyze`] finds in a text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analyzed {
+    /// The terms tantivy indexes, repetitions kept.
+    pub index_terms: Vec<String>,
+    /// The distinct matching terms, in order of first appearance.
+    pub terms: Vec<String>,
+    /// Indexed terms that are not matching terms (a stop word whose
+    /// canonical word is not one): tantivy has them, the matcher does not.
+    pub index_only: Vec<String>,
+    /// The canonical default-mode words (not stop words), repetitions kept.
+    pub words: Vec<String>,
+}
+
+/// Scope keys: one per district (by its names and aliases in places.yaml), one
+/// for Beijing as a whole and one for the whole country. A question or a text
+/// names a scope when one of its words (see [`TermGroup::full`]) is a key here.
+pub fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> HashMap<String, u8> {
+    const BEIJING: u8 = 200;
+    const COUNTRY: u8 = 201;
+    let mut out = HashMap::new();
+    let mut add = |name: &str, key: u8| {
+        for g in analyzer.term_groups(name) {
+            out.entry(g.full).or_insert(key);
+        }
+    };
+    for (i, p) in knowledge.places.iter().filter(|p| p.is_district()).enumerate() {
+        let key = i.min(199) as u8;
+        for n in std::iter::once(&p.name).chain(&p.aliases) {
+            add(n, key);
+        }
+    }
+    for n in ["北京", "北京市", "全市", "首都", "本市"] {
+        add(n, BEIJING);
+    }
+    for n in ["全国", "全国总工会"] {
+        add(n, COUNTRY);
+    }
+    out
 }
 
 /// Normalises and cuts out filler phrases (see [`STRIP_BEFORE_SEGMENTING`]).
@@ -203,5 +292,64 @@ impl TokenStream for TermStream {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed() -> (Knowledge, Analyzer) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (k, _) = Knowledge::load(&dir).expect("the seed knowledge loads");
+        let a = Analyzer::new(&k);
+        (k, a)
+    }
+
+    /// `analyze` is one pass standing in for three: it must agree with each.
+    #[test]
+    fn analyze_agrees_with_terms_groups_and_tokenizer() {
+        let (k, a) = seed();
+        let mut texts: Vec<String> = Vec::new();
+        for art in &k.articles {
+            texts.push(art.title.clone());
+            texts.extend(art.subtitle.clone());
+            for p in &art.paragraphs {
+                texts.push(p.clone());
+                texts.extend(crate::text::sentences(p).into_iter().map(str::to_string));
+            }
+        }
+        for e in &k.faq {
+            texts.extend(e.questions.iter().cloned());
+            texts.push(e.answer.clone());
+        }
+        texts.push("请问一共有多少个驿站 A-b 3.5%".into());
+        for t in &texts {
+            let got = a.analyze(t);
+            assert_eq!(got.terms, a.terms(t), "terms of {t}");
+            assert_eq!(got.index_terms, a.index_terms(t), "index terms of {t}");
+            let mut seen = HashSet::new();
+            let words: Vec<String> = got.words.into_iter().filter(|w| seen.insert(w.clone())).collect();
+            let groups: Vec<String> = a.term_groups(t).into_iter().map(|g| g.full).collect();
+            assert_eq!(words, groups, "words of {t}");
+        }
+    }
+
+    /// The index segments a paragraph sentence by sentence: jieba never
+    /// joins words across the punctuation that ends a sentence.
+    #[test]
+    fn a_paragraph_is_its_sentences() {
+        let (k, a) = seed();
+        for p in k.articles.iter().flat_map(|art| &art.paragraphs) {
+            let sentences: Vec<Analyzed> = crate::text::sentences(p).into_iter().map(|s| a.analyze(s)).collect();
+            let index: Vec<String> = sentences.iter().flat_map(|s| s.index_terms.iter().cloned()).collect();
+            assert_eq!(index, a.index_terms(p), "index terms of {p}");
+            let mut union: Vec<String> = sentences.iter().flat_map(|s| s.terms.iter().cloned()).collect();
+            union.sort();
+            union.dedup();
+            let mut whole = a.terms(p);
+            whole.sort();
+            assert_eq!(union, whole, "terms of {p}");
+        }
     }
 }
