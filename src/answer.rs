@@ -709,17 +709,16 @@ impl Engine {
 
     /// The FAQ entry a wording routes to, with its score (for `check`).
     pub fn route_faq(&self, question: &str) -> Option<(String, f32)> {
-        let norm = text::normalize(question);
+        self.faq_ranking(question).into_iter().next()
+    }
+
+    /// Every FAQ entry's score for a question, best first (the matcher alone,
+    /// without the shortcut for a question worded exactly as an entry lists it).
+    pub fn faq_ranking(&self, question: &str) -> Vec<(String, f32)> {
         let q = self.query(question);
-        let mut best: Option<(usize, f32)> = None;
-        for i in 0..self.faq_terms.len() {
-            let s = self.faq_score(&q, i);
-            if best.is_none_or(|(_, b)| s > b) {
-                best = Some((i, s));
-            }
-        }
-        let _ = norm;
-        best.map(|(i, s)| (self.knowledge.faq[i].id.clone(), s))
+        let mut v: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (self.knowledge.faq[i].id.clone(), self.faq_score(&q, i))).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v
     }
 
     /// A report of how a question is read and scored, for tuning (`ask --explain`).

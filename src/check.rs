@@ -1,29 +1,72 @@
 //! Checks that need the engine, not only the files: every FAQ wording must
-//! route to its own entry, or an editor's new entry silently steals (or loses)
-//! questions.
+//! route to its own entry (or an editor's new entry silently steals, or loses,
+//! questions), entries should not be near-duplicates, and every answer must
+//! fit in one Telegram message as rendered.
+
+use std::collections::BTreeMap;
 
 use crate::answer::Engine;
 use crate::knowledge::{FAQ_FILE, Problem};
+use crate::reply;
 
-/// One error per FAQ wording that the matcher routes to another entry,
-/// naming both ids, at the wording's line in faq.yaml.
+/// A wording that scores at least this for another entry, and within
+/// [`ALIKE_MARGIN`] of its own entry's score, makes the two entries "alike":
+/// a warning, not an error.
+pub const ALIKE_SCORE: f32 = 0.85;
+pub const ALIKE_MARGIN: f32 = 0.08;
+
+/// Routing errors, rendering errors and "alike" warnings, each at its line in faq.yaml.
 pub fn routing(engine: &Engine) -> Vec<Problem> {
     let k = &engine.knowledge;
     let path = k.dir.join(FAQ_FILE);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let mut problems = Vec::new();
+    // (entry, other) → the wording that makes them alike: its entry, line, score for the other.
+    let mut alike: BTreeMap<(String, String), (String, String, usize, f32)> = BTreeMap::new();
     for e in &k.faq {
         for q in &e.questions {
-            let Some((routed, score)) = engine.route_faq(q) else { continue };
-            if routed != e.id {
-                let line = line_of(&text, e.line, q);
+            let ranking = engine.faq_ranking(q);
+            let Some((routed, score)) = ranking.first() else { continue };
+            let line = line_of(&text, e.line, q);
+            if routed != &e.id {
                 problems.push(Problem::error(
                     &path,
                     line,
                     format!("question \"{q}\" of entry \"{}\" is answered by entry \"{routed}\" (score {score:.2}); reword it or move it", e.id),
                 ));
+                continue;
+            }
+            if let Some((other, s)) = ranking.get(1)
+                && *s >= ALIKE_SCORE
+                && score - s <= ALIKE_MARGIN
+            {
+                let key = if e.id < *other { (e.id.clone(), other.clone()) } else { (other.clone(), e.id.clone()) };
+                let better = alike.get(&key).is_none_or(|(_, _, _, best)| s > best);
+                if better {
+                    alike.insert(key, (q.clone(), e.id.clone(), line, *s));
+                }
             }
         }
+        if let Some(a) = engine.answer_ref(&format!("f:{}", e.id)) {
+            let parts = reply::html(&a);
+            if parts.len() > 1 {
+                problems.push(Problem::error(
+                    &path,
+                    e.line,
+                    format!("the answer of \"{}\" renders as {} Telegram messages (over {} characters); shorten it", e.id, parts.len(), reply::TELEGRAM_LIMIT),
+                ));
+            }
+        }
+    }
+    for ((a, b), (q, owner, line, s)) in alike {
+        let other = if owner == a { &b } else { &a };
+        problems.push(Problem::warning(
+            &path,
+            line,
+            format!(
+                "entries \"{a}\" and \"{b}\" are alike: \"{q}\" (of \"{owner}\") scores {s:.2} for \"{other}\" too; merge them or make their wordings more distinct"
+            ),
+        ));
     }
     problems
 }

@@ -139,6 +139,11 @@ impl Live {
         if !force && changes.is_empty() && knowledge.fingerprint == old.knowledge.fingerprint {
             return Outcome::Unchanged;
         }
+        // A save cut short at an entry boundary is valid YAML with entries
+        // missing. Losing many at once is refused unless asked for (/reload).
+        if !force && let Some(problem) = mass_removal(&old.knowledge, &knowledge, &changes) {
+            return Outcome::Refused { problems: vec![problem] };
+        }
         let analyzer = crate::search::Analyzer::new(&knowledge);
         let index = match crate::search::ArticleIndex::open_or_build(&knowledge, &analyzer, &self.paths.data) {
             Ok((index, _)) => index,
@@ -181,6 +186,22 @@ impl Live {
     pub fn knowledge_dir(&self) -> PathBuf {
         self.paths.knowledge.clone()
     }
+}
+
+/// A problem when an edit removes more than a third of the FAQ entries or of
+/// the stations (and more than three) at once.
+fn mass_removal(old: &Knowledge, new: &Knowledge, changes: &Changes) -> Option<Problem> {
+    for (prefix, file, before) in [("faq:", knowledge::FAQ_FILE, old.faq.len()), ("station:", knowledge::STATIONS_FILE, old.stations.len())] {
+        let removed = changes.removed.iter().filter(|r| r.starts_with(prefix)).count();
+        if removed > 3 && removed * 3 > before {
+            return Some(Problem::error(
+                &new.dir.join(file),
+                1,
+                format!("{removed} of {before} entries disappeared at once; if the file was not saved in full, save it again; if the removal is intended, send /reload"),
+            ));
+        }
+    }
+    None
 }
 
 /// One-line summary of a reload outcome, for logs and admins.

@@ -8,4 +8,5 @@ mod common;
 mod cli;
 mod engine;
 mod knowledge;
+mod reload;
 mod telegram;

@@ -1,0 +1,140 @@
+//! Editing knowledge/ under a running engine: a bad edit changes nothing, a
+//! good one is picked up, a rename-save too.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use union_bot::config::Paths;
+use union_bot::reload::{Live, Outcome, describe};
+
+use crate::common::knowledge_copy;
+
+fn live(k: &std::path::Path, data: &std::path::Path) -> Live {
+    Live::open(Paths { knowledge: k.to_path_buf(), data: data.to_path_buf() }).expect("the copy loads")
+}
+
+fn hotline_answer(live: &Live) -> String {
+    union_bot::reply::plain(&live.engine().answer("工会服务热线是多少"))
+}
+
+const MARK: &str = "（本条已由编辑更新）";
+
+fn edit_hotline_answer(text: &str) -> String {
+    let start = text.find("- id: hotline\n").expect("hotline entry");
+    let answer = start + text[start..].find("  answer: |\n").expect("answer") + "  answer: |\n".len();
+    let line_end = answer + text[answer..].find('\n').expect("line");
+    format!("{}{MARK}{}", &text[..line_end], &text[line_end..])
+}
+
+#[test]
+fn bad_edits_are_refused_and_the_old_answers_keep_coming() {
+    let k = knowledge_copy();
+    let data = tempfile::tempdir().unwrap();
+    let live = live(k.path(), data.path());
+    let before = hotline_answer(&live);
+    assert!(before.contains("12351"));
+    let faq = k.path().join("faq.yaml");
+    let good = std::fs::read_to_string(&faq).unwrap();
+
+    // A truncated file (a save cut short).
+    let cut = (0..=good.len() / 3).rev().find(|i| good.is_char_boundary(*i)).unwrap();
+    std::fs::write(&faq, &good[..cut]).unwrap();
+    match live.reload(false) {
+        Outcome::Refused { problems } => {
+            assert!(problems.iter().any(|p| p.path.ends_with("faq.yaml") && p.line >= 1), "{problems:?}");
+            assert!(describe(&Outcome::Refused { problems }).contains("faq.yaml:"));
+        }
+        other => panic!("a truncated faq.yaml was not refused: {other:?}"),
+    }
+    assert_eq!(hotline_answer(&live), before, "the old answers keep coming");
+
+    // A save cut short exactly at an entry boundary: valid YAML, half the entries gone.
+    // (Follow-ups are dropped so that what is left is consistent on its own.)
+    let boundary = good[..good.len() / 2].rfind("\n- id: ").unwrap();
+    let half: String = good[..boundary + 1].lines().filter(|l| !l.trim_start().starts_with("follow_ups:")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&faq, &half).unwrap();
+    match live.reload(false) {
+        Outcome::Refused { problems } => assert!(problems[0].message.contains("disappeared at once"), "{problems:?}"),
+        other => panic!("losing half the entries was not refused: {other:?}"),
+    }
+    assert_eq!(hotline_answer(&live), before);
+
+    // A duplicate id.
+    std::fs::write(&faq, good.replacen("- id: haircut\n", "- id: hotline\n", 1)).unwrap();
+    match live.reload(false) {
+        Outcome::Refused { problems } => assert!(problems.iter().any(|p| p.message.contains("duplicate id \"hotline\"")), "{problems:?}"),
+        other => panic!("a duplicate id was not refused: {other:?}"),
+    }
+    assert_eq!(hotline_answer(&live), before);
+    // The same bad files are not reported again on the next poll.
+    assert!(matches!(live.reload(false), Outcome::Unchanged));
+
+    // A good edit.
+    std::fs::write(&faq, edit_hotline_answer(&good)).unwrap();
+    match live.reload(false) {
+        Outcome::Reloaded { changes, .. } => assert_eq!(changes.changed, vec!["faq:hotline".to_string()], "{changes:?}"),
+        other => panic!("a good edit was not loaded: {other:?}"),
+    }
+    assert!(hotline_answer(&live).contains(MARK), "the new answer is served");
+}
+
+#[test]
+fn a_rename_save_is_picked_up_by_the_watcher_within_seconds() {
+    let k = knowledge_copy();
+    let data = tempfile::tempdir().unwrap();
+    let live = Arc::new(live(k.path(), data.path()));
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tx = std::sync::Mutex::new(tx);
+    let handle = live.watch(Duration::from_millis(200), stop.clone(), move |o| {
+        let _ = tx.lock().unwrap().send(describe(o));
+    });
+
+    // Editors' tools save by writing a new file and renaming it over the old one.
+    let faq = k.path().join("faq.yaml");
+    let good = std::fs::read_to_string(&faq).unwrap();
+    let tmp = k.path().join(".faq.yaml.swp");
+    std::fs::write(&tmp, edit_hotline_answer(&good)).unwrap();
+    std::fs::rename(&tmp, &faq).unwrap();
+
+    let msg = rx.recv_timeout(Duration::from_secs(30)).expect("the watcher reports the reload");
+    assert!(msg.starts_with("reloaded") && msg.contains("faq:hotline"), "{msg}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !hotline_answer(&live).contains(MARK) {
+        assert!(Instant::now() < deadline, "the new answer is not served");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // A broken save is reported once, with its line, and changes nothing.
+    std::fs::write(&faq, "- id: [unclosed\n").unwrap();
+    let msg = rx.recv_timeout(Duration::from_secs(30)).expect("the watcher reports the refusal");
+    assert!(msg.contains("refused") && msg.contains("faq.yaml:"), "{msg}");
+    assert!(hotline_answer(&live).contains(MARK), "the last good knowledge keeps serving");
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    handle.join().unwrap();
+}
+
+#[test]
+fn an_added_entry_is_reported_and_answered() {
+    let k = knowledge_copy();
+    let data = tempfile::tempdir().unwrap();
+    let live = live(k.path(), data.path());
+    let faq = k.path().join("faq.yaml");
+    let mut text = std::fs::read_to_string(&faq).unwrap();
+    text.push_str(
+        "\n- id: bike-repair\n  topic: 驿站修车\n  questions:\n    - 驿站能修电动车吗\n    - 电动车坏了驿站能修吗\n  answer: |\n    报道里没有写驿站能修车；富商市场暖心驿站备有打气筒。具体请拨打北京工会12351职工服务热线问问。\n  sources: [004-01]\n",
+    );
+    std::fs::write(&faq, text).unwrap();
+    match live.reload(false) {
+        Outcome::Reloaded { changes, .. } => assert_eq!(changes.added, vec!["faq:bike-repair".to_string()]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(live.engine().answer("驿站能修电动车吗").intent.as_deref(), Some("faq:bike-repair"));
+    // /reload on demand with nothing changed says so.
+    match live.reload(true) {
+        Outcome::Reloaded { changes, .. } => assert!(changes.is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
