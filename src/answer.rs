@@ -28,8 +28,10 @@ pub const MIN_SCORE: f32 = 0.46;
 /// At or above [`MIN_SCORE`], an answer is confident when it leads the next
 /// different candidate by at least this much.
 pub const MIN_MARGIN: f32 = 0.06;
-/// Candidates scoring at least this are offered as "您是想问…" suggestions.
-pub const SUGGEST_SCORE: f32 = 0.25;
+/// In a fallback, FAQ entries scoring at least this are offered as the
+/// closest topics (articles are not: a passage that shares a word or two
+/// with an off-topic question is no topic to offer).
+pub const SUGGEST_SCORE: f32 = 0.3;
 /// Article answers weigh a little less than FAQ entries an editor wrote.
 const ARTICLE_DISCOUNT: f32 = 0.9;
 /// The matched weight at which a question is specific enough for an article
@@ -223,6 +225,10 @@ struct QTerm {
     subs: Vec<(u32, f32)>,
     /// The bits of `subs`, in the same order.
     sub_bits: Vec<u16>,
+    /// `full_bit` and `sub_bits` as masks, when a mask is one word (at most
+    /// 64 probes, nearly every question): a hit is then one or two ANDs.
+    full_mask: u64,
+    sub_mask: u64,
     weight: f32,
     /// A word that asks (多少, 哪里, 几点) or sets the scene (骑手, 手机)
     /// rather than names what is asked about.
@@ -248,6 +254,8 @@ struct Query {
     count_bit: Option<u16>,
     /// u64 words in a mask.
     words: usize,
+    /// The question's matching terms, for the article search.
+    search_terms: Vec<String>,
 }
 
 /// What a candidate (a mask) covers of a question.
@@ -286,8 +294,16 @@ impl Query {
     /// What the candidate with mask `m` covers of the question.
     fn covered(&self, m: &[u64]) -> Covered {
         let mut c = Covered { overlap: 0.0, matched: 0, names_topic: false };
+        if m.iter().all(|&x| x == 0) {
+            return c; // every hit is 0
+        }
+        let one = (self.words == 1).then(|| m[0]);
         for t in &self.terms {
-            let h = Self::hit_by(t, |b, _| has_bit(m, b));
+            let h = match one {
+                Some(m0) if m0 & t.full_mask != 0 => 1.0,
+                Some(m0) if m0 & t.sub_mask == 0 => 0.0,
+                _ => Self::hit_by(t, |b, _| has_bit(m, b)),
+            };
             c.overlap += t.weight * h;
             if h > 0.0 {
                 c.matched += usize::from(t.weight >= 0.5);
@@ -753,7 +769,8 @@ impl Engine {
         let mut terms = Vec::new();
         let mut flat = Vec::new();
         let mut scopes = Vec::new();
-        for g in self.analyzer.term_groups(question) {
+        let (search_terms, groups) = self.analyzer.question(question);
+        for g in groups {
             let full = self.vocab.id(store, &g.full);
             let subs: Vec<(u32, f32)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize]))).collect();
             let weight = match full {
@@ -771,7 +788,7 @@ impl Engine {
             // A question word tells what kind of answer is wanted, not what
             // about: it steers the choice but weighs half in the coverage.
             let weight = if question_word { weight * 0.5 } else { weight };
-            terms.push(QTerm { full, full_bit: None, subs, sub_bits: Vec::new(), weight, asks });
+            terms.push(QTerm { full, full_bit: None, subs, sub_bits: Vec::new(), full_mask: 0, sub_mask: 0, weight, asks });
         }
         flat.sort_unstable();
         flat.dedup();
@@ -788,10 +805,14 @@ impl Engine {
         for t in &mut terms {
             t.full_bit = t.full.and_then(bit);
             t.sub_bits = t.subs.iter().map(|(id, _)| bit(*id).expect("every sub-word is a probe")).collect();
+            if probes.len() <= 64 {
+                t.full_mask = t.full_bit.map(|b| 1u64 << b).unwrap_or(0);
+                t.sub_mask = t.sub_bits.iter().fold(0, |m, b| m | 1u64 << b);
+            }
         }
         let count_bit = self.count_term.and_then(bit);
         let words = probes.len().div_ceil(64).max(1);
-        Query { terms, total, flat, scopes, probes, count_bit, words }
+        Query { terms, total, flat, scopes, probes, count_bit, words, search_terms }
     }
 
     /// One FAQ entry's score (`explain`, `check`); the matcher scores them
@@ -968,8 +989,7 @@ impl Engine {
                 cands.push((Cand::Faq(i), s));
             }
         }
-        let terms: Vec<String> = self.analyzer.terms(question);
-        let hits = self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
+        let hits = self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
             tracing::error!(error = %e, "article search failed");
             Vec::new()
         });
@@ -1045,7 +1065,12 @@ impl Engine {
     fn fallback(&self, cands: &[(Cand, f32)]) -> Answer {
         let mut a = Answer::new(Kind::Fallback);
         a.score = cands.first().map(|c| c.1).unwrap_or(0.0);
-        a.suggestions = cands.iter().filter(|(_, s)| *s >= SUGGEST_SCORE).take(3).map(|(c, _)| self.suggestion(*c)).collect();
+        a.suggestions = cands
+            .iter()
+            .filter(|(c, s)| matches!(c, Cand::Faq(_)) && *s >= SUGGEST_SCORE)
+            .take(3)
+            .map(|(c, _)| self.suggestion(*c))
+            .collect();
         if a.suggestions.is_empty() {
             a.suggestions = self.default_suggestions();
         }

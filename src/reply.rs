@@ -326,7 +326,7 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.suggestions.is_empty() {
         d.blank();
-        let label = if a.is_fallback() { TRY_ASKING } else { DID_YOU_MEAN };
+        let label = if a.is_fallback() || a.kind == Kind::Greeting { TRY_ASKING } else { DID_YOU_MEAN };
         let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
         d.text(format!("{label}{}", items.join(" / ")));
     }
