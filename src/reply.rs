@@ -346,7 +346,9 @@ fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
     };
     head.push(Seg::Bold(name));
     if let Some(m) = h.distance_m {
-        head.push(Seg::Text(format!("｜{}", geo::format_distance(m))));
+        // Typed places and many stations have estimated coordinates: "0米" would claim too much.
+        let distance = if m < 100.0 { "就在附近".to_string() } else { geo::format_distance(m) };
+        head.push(Seg::Text(format!("｜{distance}")));
     }
     d.line(head);
     let approx = if h.approximate { "（位置为大致估计）" } else { "" };
