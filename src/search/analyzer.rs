@@ -126,15 +126,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Analyzed {
         let n = prepare(text);
         let tokens = self.jieba.cut_for_search(&n, true);
-        let mut is_word = vec![false; tokens.len()];
-        let mut cover: Option<(usize, usize)> = None;
-        for (i, t) in tokens.iter().enumerate().rev() {
-            let inside = cover.is_some_and(|(s, e)| s <= t.start && t.end <= e && t.end - t.start < e - s);
-            if !inside {
-                is_word[i] = true;
-                cover = Some((t.start, t.end));
-            }
-        }
+        let is_word = default_words(&tokens);
         let mut out = Analyzed::default();
         let mut seen = HashSet::new();
         for (t, word) in tokens.iter().zip(is_word) {
@@ -159,6 +151,50 @@ impl Analyzer {
             }
         }
         out
+    }
+
+    /// A question's matching terms ([`Analyzer::terms`]) and its words as
+    /// groups ([`Analyzer::term_groups`]) from one segmentation: the engine
+    /// needs both for every question.
+    pub fn question(&self, text: &str) -> (Vec<String>, Vec<TermGroup>) {
+        let n = prepare(text);
+        let tokens = self.jieba.cut_for_search(&n, true);
+        let is_word = default_words(&tokens);
+        let mut terms = Vec::new();
+        let mut groups: Vec<TermGroup> = Vec::new();
+        let mut seen_terms = HashSet::new();
+        for (tok, word) in tokens.iter().zip(is_word) {
+            let w = tok.word;
+            if w.trim().is_empty() || !w.chars().any(|c| c.is_alphanumeric()) {
+                continue;
+            }
+            let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
+            if word && !self.stop.contains(c) && !self.stop.contains(w) && !groups.iter().any(|g| g.full == c) {
+                groups.push(TermGroup { full: c.to_string(), subs: self.sub_words(w, c) });
+            }
+            if self.stop.contains(c) || self.stop.contains(w) {
+                continue;
+            }
+            if seen_terms.insert(c) {
+                terms.push(c.to_string());
+            }
+        }
+        (terms, groups)
+    }
+
+    /// The canonical sub-words of a word of more than two characters (search
+    /// mode on the word alone), without the word itself and stop words.
+    fn sub_words(&self, w: &str, full: &str) -> Vec<String> {
+        let mut subs: Vec<String> = Vec::new();
+        if w.chars().count() > 2 {
+            for sub in self.jieba.cut_for_search(w, true) {
+                let c = self.canon.get(sub.word).map(String::as_str).unwrap_or(sub.word);
+                if sub.word != w && c != full && !self.stop.contains(c) && !subs.iter().any(|s| s == c) {
+                    subs.push(c.to_string());
+                }
+            }
+        }
+        subs
     }
 
     /// The words of a question as groups (see [`TermGroup`]), each once.
@@ -200,6 +236,22 @@ impl Analyzer {
         let n = normalize(word);
         self.jieba.cut(&n, true).len() == 1
     }
+}
+
+/// Which search-mode tokens are words of the default-mode cut: jieba emits
+/// each word right after its 2- and 3-character sub-words, so they are the
+/// tokens that no later token contains.
+fn default_words(tokens: &[jieba_rs::Token<'_>]) -> Vec<bool> {
+    let mut is_word = vec![false; tokens.len()];
+    let mut cover: Option<(usize, usize)> = None;
+    for (i, t) in tokens.iter().enumerate().rev() {
+        let inside = cover.is_some_and(|(s, e)| s <= t.start && t.end <= e && t.end - t.start < e - s);
+        if !inside {
+            is_word[i] = true;
+            cover = Some((t.start, t.end));
+        }
+    }
+    is_word
 }
 
 /// What [`Analyzer::analyze`] finds in a text.
@@ -324,7 +376,10 @@ mod tests {
             texts.push(e.answer.clone());
         }
         texts.push("请问一共有多少个驿站 A-b 3.5%".into());
+        let cases = crate::eval::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
+        texts.extend(crate::bench::question_mix(&cases, &k, 400, 3));
         for t in &texts {
+            assert_eq!(a.question(t), (a.terms(t), a.term_groups(t)), "question {t}");
             let got = a.analyze(t);
             assert_eq!(got.terms, a.terms(t), "terms of {t}");
             assert_eq!(got.index_terms, a.index_terms(t), "index terms of {t}");
