@@ -970,6 +970,19 @@ impl Engine {
         (score, best.1)
     }
 
+    /// An upper bound of any passage's score for this question (see
+    /// [`Engine::passage_score`]): a passage covers at most the share `w` of
+    /// the question that words found anywhere in the articles cover, whole
+    /// or in its best window (which may gain the count bonus); the rest only
+    /// lowers it. A little slack covers rounding.
+    fn passage_bound(&self, q: &Query, counting: bool) -> f32 {
+        let store = self.index.terms();
+        let overlap: f32 = q.terms.iter().map(|t| t.weight * Query::hit_by(t, |_, id| store.is_matching(id))).sum();
+        let w = q.coverage_of(overlap);
+        let count_w = if counting { self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0) } else { 0.0 };
+        ARTICLE_DISCOUNT * (0.4 * w.clamp(0.0, 1.0) + 0.6 * (w + count_w).clamp(0.0, 1.0)) + 1e-3
+    }
+
     /// [`Query::scope_conflict`] over the scopes of a window's sentences and
     /// its title together.
     fn window_scope_conflict(&self, q: &Query, parts: &[&[u8]]) -> bool {
@@ -989,10 +1002,29 @@ impl Engine {
                 cands.push((Cand::Faq(i), s));
             }
         }
-        let hits = self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "article search failed");
+        // No passage can score above `passage_bound`. When the best FAQ entry
+        // leads that bound and every other entry by the margin, it is the
+        // confident answer whatever the articles hold (no passage can be the
+        // answer, its rival or a suggestion), and the search is skipped.
+        let mut faq_top = [f32::MIN; 2];
+        for &(_, s) in &cands {
+            if s > faq_top[0] {
+                faq_top = [s, faq_top[0]];
+            } else if s > faq_top[1] {
+                faq_top[1] = s;
+            }
+        }
+        let decided = faq_top[0] >= MIN_SCORE
+            && faq_top[0] - faq_top[1] >= MIN_MARGIN
+            && faq_top[0] - self.passage_bound(&q, counting) >= MIN_MARGIN;
+        let hits = if decided {
             Vec::new()
-        });
+        } else {
+            self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "article search failed");
+                Vec::new()
+            })
+        };
         let mut scratch = Vec::new();
         let mut windows: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(hits.len());
         // The best passage of each article, articles in order of their first hit.
@@ -1348,4 +1380,34 @@ fn has_count(s: &str) -> bool {
 /// A name without spaces and the particle 的, for matching station names.
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| *c != ' ' && *c != '的').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The article search is skipped on the strength of `passage_bound`: no
+    /// passage may ever score above it.
+    #[test]
+    fn no_passage_scores_above_the_bound() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (k, _) = Knowledge::load(&dir).unwrap();
+        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
+        let mut questions = crate::bench::question_mix(&cases, &k, 300, 9);
+        questions.extend(k.faq.iter().flat_map(|e| e.questions.iter().cloned()));
+        questions.extend(k.articles.iter().map(|a| a.title.clone()));
+        questions.extend(k.articles.iter().flat_map(|a| a.paragraphs.first().cloned()));
+        let engine = Engine::in_ram(k).unwrap();
+        let mut scratch = Vec::new();
+        for question in &questions {
+            let q = engine.query(question);
+            for counting in [false, true] {
+                let bound = engine.passage_bound(&q, counting);
+                for pid in 0..engine.passages.len() {
+                    let (s, _) = engine.passage_score(&q, pid, counting, &mut scratch);
+                    assert!(s <= bound, "passage {pid} scores {s} > bound {bound} for {question} (counting {counting})");
+                }
+            }
+        }
+    }
 }

@@ -343,21 +343,35 @@ impl Latency {
 /// Times each question through the engine and the plain-text rendering, as
 /// the CLI and the eval see them: one warm-up pass, then `rounds` passes.
 /// `minute` is fixed so every pass does the same work.
-pub fn time_answers(engine: &Engine, questions: &[String], rounds: usize, minute: u16) -> Latency {
+pub fn time_answers(engine: &Engine, questions: &[String], rounds: usize, minute: u16) -> (Latency, Vec<(f64, String)>) {
     for q in questions {
         std::hint::black_box(reply::plain(&engine.answer_at(q, minute)));
     }
     let mut samples = Vec::with_capacity(questions.len() * rounds);
+    let mut per_question = vec![Vec::with_capacity(rounds); questions.len()];
     for _ in 0..rounds {
-        for q in questions {
+        for (i, q) in questions.iter().enumerate() {
             let t = Instant::now();
             let a = engine.answer_at(std::hint::black_box(q), minute);
             let text = reply::plain(&a);
-            samples.push(t.elapsed());
+            let d = t.elapsed();
+            samples.push(d);
+            per_question[i].push(d);
             std::hint::black_box(text);
         }
     }
-    Latency::of(samples)
+    // The slowest questions by their median time, for finding out why.
+    let mut slowest: Vec<(f64, String)> = per_question
+        .iter_mut()
+        .zip(questions)
+        .map(|(v, q)| {
+            v.sort_unstable();
+            (v.get(v.len() / 2).copied().unwrap_or_default().as_secs_f64() * 1e6, q.clone())
+        })
+        .collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    slowest.truncate(5);
+    (Latency::of(samples), slowest)
 }
 
 /// Times [`geo::nearest`] (the 5 nearest stations) at `points` random points
@@ -461,6 +475,8 @@ struct EngineReport {
     first_answer_us: f64,
     questions: usize,
     answer: Latency,
+    /// The five slowest questions (median µs).
+    slowest: Vec<(f64, String)>,
     nearest5: Latency,
     accuracy_passed: Option<usize>,
     accuracy_total: Option<usize>,
@@ -511,7 +527,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 std::hint::black_box(reply::plain(&engine.answer_at(q, 600)));
                 t.elapsed()
             });
-            let answer = time_answers(&engine, &questions, rounds, 600);
+            let (answer, slowest) = time_answers(&engine, &questions, rounds, 600);
             let nearest5 = time_nearest(&engine, nearest_points, 11);
             let (accuracy_passed, accuracy_total) = match &yardstick {
                 Some(y) => {
@@ -535,6 +551,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 first_answer_us: first.map(|d| d.as_secs_f64() * 1e6).unwrap_or(0.0),
                 questions: questions.len(),
                 answer,
+                slowest,
                 nearest5,
                 accuracy_passed,
                 accuracy_total,
