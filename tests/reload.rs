@@ -51,7 +51,8 @@ fn bad_edits_are_refused_and_the_old_answers_keep_coming() {
 
     // A save cut short exactly at an entry boundary: valid YAML, half the entries gone.
     // (Follow-ups are dropped so that what is left is consistent on its own.)
-    let boundary = good[..good.len() / 2].rfind("\n- id: ").unwrap();
+    let middle = (0..=good.len() / 2).rev().find(|i| good.is_char_boundary(*i)).unwrap();
+    let boundary = good[..middle].rfind("\n- id: ").unwrap();
     let half: String = good[..boundary + 1].lines().filter(|l| !l.trim_start().starts_with("follow_ups:")).map(|l| format!("{l}\n")).collect();
     std::fs::write(&faq, &half).unwrap();
     match live.reload(false) {
