@@ -687,6 +687,12 @@ impl Engine {
         a
     }
 
+    /// The `k` stations nearest to a point, nearest first, with their
+    /// distances in metres (what [`Engine::nearby`] lists).
+    pub fn nearest_stations(&self, lat: f64, lon: f64, k: usize) -> Vec<(usize, f64)> {
+        self.station_index.nearest(lat, lon, k)
+    }
+
     /// Answers a suggestion key (`f:<id>`, `a:<id>`, `s:<id>`), as pressed on a button.
     pub fn answer_ref(&self, key: &str) -> Option<Answer> {
         let (kind, id) = key.split_once(':')?;

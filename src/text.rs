@@ -20,6 +20,13 @@ pub fn normalize(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut last_space = true;
     for c in input.chars() {
+        // Ideographs, nearly every character, are kept as they are (they
+        // have no case) without the Unicode table look-ups below.
+        if is_han(c) {
+            out.push(c);
+            last_space = false;
+            continue;
+        }
         let c = fold_width(c);
         let mapped = if c.is_alphanumeric() || is_han(c) {
             Some(c)

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use jieba_rs::{Jieba, TokenizeMode};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use super::terms::{FxMap, FxSet};
 use crate::knowledge::Knowledge;
 use crate::text::normalize;
 
@@ -34,8 +35,8 @@ pub struct TermGroup {
 #[derive(Clone)]
 pub struct Analyzer {
     jieba: Arc<Jieba>,
-    canon: Arc<HashMap<String, String>>,
-    stop: Arc<HashSet<String>>,
+    canon: Arc<FxMap<String, String>>,
+    stop: Arc<FxSet<String>>,
 }
 
 impl Analyzer {
@@ -67,7 +68,7 @@ impl Analyzer {
             }
         }
         let stop = lex.stopwords.iter().map(|w| normalize(w)).filter(|w| !w.is_empty()).collect();
-        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(lex.canonical_map()), stop: Arc::new(stop) }
+        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(lex.canonical_map().into_iter().collect()), stop: Arc::new(stop) }
     }
 
     /// The raw jieba segmentation of normalised text (default mode), for tests
@@ -86,7 +87,7 @@ impl Analyzer {
         let mut out = Vec::new();
         for tok in self.jieba.tokenize(&n, TokenizeMode::Search, true) {
             let w = tok.word;
-            if w.trim().is_empty() || !w.chars().any(|c| c.is_alphanumeric()) {
+            if w.trim().is_empty() || !has_alnum(w) {
                 continue;
             }
             let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
@@ -107,7 +108,7 @@ impl Analyzer {
         self.jieba
             .tokenize(&n, TokenizeMode::Search, true)
             .into_iter()
-            .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
+            .filter(|t| has_alnum(t.word))
             .map(|t| self.canon.get(t.word).cloned().unwrap_or_else(|| t.word.to_string()))
             .filter(|w| !self.stop.contains(w))
             .collect()
@@ -124,33 +125,48 @@ impl Analyzer {
     /// 3-character sub-words (`jieba_rs::Jieba::cut_for_search`), so the
     /// default-mode words are the tokens no later token contains.
     pub fn analyze(&self, text: &str) -> Analyzed {
+        let mut out = Analyzed::default();
+        self.analyze_with(text, |part, t| {
+            let to = match part {
+                Part::Index => &mut out.index_terms,
+                Part::IndexOnly => &mut out.index_only,
+                Part::Word => &mut out.words,
+                Part::Term => &mut out.terms,
+            };
+            to.push(t.to_string());
+        });
+        out
+    }
+
+    /// [`Analyzer::analyze`] without allocating a string per term: each part
+    /// is handed to `emit` as it is found (index terms in order, a term where
+    /// it first appears).
+    pub fn analyze_with(&self, text: &str, mut emit: impl FnMut(Part, &str)) {
         let n = prepare(text);
         let tokens = self.jieba.cut_for_search(&n, true);
         let is_word = default_words(&tokens);
-        let mut out = Analyzed::default();
-        let mut seen = HashSet::new();
+        let mut seen: FxSet<&str> = FxSet::default();
         for (t, word) in tokens.iter().zip(is_word) {
             let w = t.word;
-            if !w.chars().any(|c| c.is_alphanumeric()) {
+            if !has_alnum(w) {
                 continue;
             }
             let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
             if self.stop.contains(c) {
                 continue;
             }
-            out.index_terms.push(c.to_string());
+            emit(Part::Index, c);
             if self.stop.contains(w) {
-                out.index_only.push(c.to_string());
+                emit(Part::IndexOnly, c);
                 continue;
             }
             if word {
-                out.words.push(c.to_string());
+                emit(Part::Word, c);
             }
             if w.trim() != "" && seen.insert(c) {
-                out.terms.push(c.to_string());
+                emit(Part::Term, c);
             }
         }
-        out
     }
 
     /// A question's matching terms ([`Analyzer::terms`]) and its words as
@@ -165,7 +181,7 @@ impl Analyzer {
         let mut seen_terms = HashSet::new();
         for (tok, word) in tokens.iter().zip(is_word) {
             let w = tok.word;
-            if w.trim().is_empty() || !w.chars().any(|c| c.is_alphanumeric()) {
+            if w.trim().is_empty() || !has_alnum(w) {
                 continue;
             }
             let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
@@ -204,7 +220,7 @@ impl Analyzer {
         let mut out = Vec::new();
         for tok in self.jieba.cut(&n, true) {
             let w = tok.word;
-            if !w.chars().any(|c| c.is_alphanumeric()) {
+            if !has_alnum(w) {
                 continue;
             }
             let full = self.canonical(w);
@@ -252,6 +268,25 @@ fn default_words(tokens: &[jieba_rs::Token<'_>]) -> Vec<bool> {
         }
     }
     is_word
+}
+
+/// Whether a word has a letter or a digit (CJK ideographs, nearly every
+/// character we see, without the Unicode table look-up).
+fn has_alnum(w: &str) -> bool {
+    w.chars().any(|c| matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric())
+}
+
+/// What [`Analyzer::analyze_with`] hands over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// A term tantivy indexes (repetitions kept).
+    Index,
+    /// An indexed term that is not a matching term (also given as `Index`).
+    IndexOnly,
+    /// A canonical default-mode word.
+    Word,
+    /// A distinct matching term.
+    Term,
 }
 
 /// What [`Analyzer::analyze`] finds in a text.
@@ -347,6 +382,63 @@ impl TokenStream for TermStream {
     }
 }
 
+/// The name of the tokenizer of the index's fields: they hold terms the
+/// analyzer already made, joined by [`TERM_SEPARATOR`], and tantivy only
+/// splits them. Segmenting is the costly part of building an index; this way
+/// it happens once per sentence, on every core, and never again in tantivy.
+pub const TERMS_TOKENIZER: &str = "union_terms";
+
+/// Separates the terms of a field's text. Normalised text never holds a
+/// control character, so no term does.
+pub const TERM_SEPARATOR: char = '\u{1f}';
+
+/// Splits a field's text into the terms it joins (see [`TERMS_TOKENIZER`]).
+#[derive(Clone, Default)]
+pub struct TermsTokenizer {
+    token: Token,
+}
+
+impl Tokenizer for TermsTokenizer {
+    type TokenStream<'a> = SplitTerms<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SplitTerms<'a> {
+        self.token.reset();
+        SplitTerms { rest: text.split(TERM_SEPARATOR), token: &mut self.token, position: 0 }
+    }
+}
+
+/// The terms of a field's text, one token each.
+pub struct SplitTerms<'a> {
+    rest: std::str::Split<'a, char>,
+    token: &'a mut Token,
+    position: usize,
+}
+
+impl TokenStream for SplitTerms<'_> {
+    fn advance(&mut self) -> bool {
+        for t in self.rest.by_ref() {
+            if t.is_empty() {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(t);
+            self.token.position = self.position;
+            self.token.position_length = 1;
+            self.position += 1;
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +480,21 @@ mod tests {
             let groups: Vec<String> = a.term_groups(t).into_iter().map(|g| g.full).collect();
             assert_eq!(words, groups, "words of {t}");
         }
+    }
+
+    #[test]
+    fn the_terms_tokenizer_splits_what_the_analyzer_joined() {
+        let (k, a) = seed();
+        let para = &k.articles[0].paragraphs[0];
+        let terms = a.index_terms(para);
+        let joined = terms.join(&TERM_SEPARATOR.to_string());
+        let mut tok = TermsTokenizer::default();
+        let mut stream = tok.token_stream(&joined);
+        let mut got = Vec::new();
+        while stream.advance() {
+            got.push((stream.token().text.clone(), stream.token().position));
+        }
+        assert_eq!(got, terms.into_iter().enumerate().map(|(i, t)| (t, i)).collect::<Vec<_>>());
     }
 
     /// The index segments a paragraph sentence by sentence: jieba never

@@ -15,23 +15,23 @@
 pub mod analyzer;
 mod terms;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-pub use analyzer::{Analyzed, Analyzer, JiebaTokenizer, TOKENIZER_NAME, TermGroup, scope_terms};
+pub use analyzer::{Analyzed, Analyzer, JiebaTokenizer, TERM_SEPARATOR, TERMS_TOKENIZER, TOKENIZER_NAME, TermGroup, TermsTokenizer, scope_terms};
 pub use terms::{PassageTerms, Sentence};
 
 use crate::knowledge::Knowledge;
 
 /// Part of the knowledge fingerprint: change it whenever the schema or the way
 /// text is turned into terms changes, so old indexes are rebuilt.
-pub const INDEX_FORMAT: &str = "union-bot index v2 (paragraph passages, canonical jieba terms, passage terms beside)";
+pub const INDEX_FORMAT: &str = "union-bot index v3 (paragraph passages, canonical jieba terms joined for the terms tokenizer, passage terms beside)";
 
 /// How much more a title match counts than a body match.
 pub const TITLE_BOOST: f32 = 2.0;
@@ -65,7 +65,7 @@ struct Fields {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(TOKENIZER_NAME).set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default().set_tokenizer(TERMS_TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
     );
     let pid = b.add_u64_field("pid", FAST | STORED);
     let title = b.add_text_field("title", text.clone());
@@ -73,10 +73,14 @@ fn schema() -> (Schema, Fields) {
     (b.build(), Fields { pid, title, body })
 }
 
-/// Registers the jieba tokenizer on an index. Custom tokenizers are not saved
-/// in the index, so this runs on every build and every open.
+/// Registers the tokenizers on an index: the term splitter its fields use
+/// (their text is the analyzer's terms, see [`TERMS_TOKENIZER`]), and the
+/// analyzer itself under [`TOKENIZER_NAME`] for text that is not segmented yet.
+/// Custom tokenizers are not saved in the index, so this runs on every build
+/// and every open.
 pub fn register_tokenizer(index: &Index, analyzer: &Analyzer) {
     index.tokenizers().register(TOKENIZER_NAME, JiebaTokenizer(analyzer.clone()));
+    index.tokenizers().register(TERMS_TOKENIZER, TermsTokenizer::default());
 }
 
 /// The article index, ready to search.
@@ -213,40 +217,30 @@ fn index_dir(data_dir: &Path, fingerprint: u64) -> PathBuf {
     data_dir.join(format!("index-{fingerprint:016x}"))
 }
 
-/// Tokens for a pre-tokenized field value, as [`JiebaTokenizer`] would make them.
-fn pre_tokenized(text: &str, terms: &[String]) -> PreTokenizedString {
-    let tokens = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 })
-        .collect();
-    PreTokenizedString { text: text.to_string(), tokens }
-}
-
-/// Passages analysed per batch: large enough to keep every core busy, small
-/// enough that a batch's tokens never weigh much.
+/// Passages segmented per batch: large enough to keep every core busy, small
+/// enough that a batch's terms never weigh much.
 const BATCH: usize = 2048;
 
 /// Indexes every passage and returns what the matcher needs of them. Each
-/// sentence is segmented once (on all cores); its terms go to tantivy as
-/// pre-tokenized text and to [`PassageTerms`].
+/// sentence is segmented once, on all cores; its terms go to tantivy (joined,
+/// for the term splitter) and to [`PassageTerms`].
 fn fill(index: &Index, fields: Fields, knowledge: &Knowledge, analyzer: &Analyzer) -> Result<PassageTerms> {
     register_tokenizer(index, analyzer);
     let scopes = scope_terms(knowledge, analyzer);
     let mut terms = terms::Builder::new(knowledge);
     // Titles: the matcher reads title and subtitle as one text; tantivy
     // indexes them as two values of the title field.
-    let mut title_tokens: Vec<Vec<(String, Vec<String>)>> = Vec::with_capacity(knowledge.articles.len());
+    let mut titles: Vec<Vec<String>> = Vec::with_capacity(knowledge.articles.len());
     for a in &knowledge.articles {
         let mut joined = a.title.clone();
-        let mut values = vec![(a.title.clone(), analyzer.analyze(&a.title).index_terms)];
+        let mut values = vec![analyzer.analyze(&a.title).index_terms];
         if let Some(s) = &a.subtitle {
             joined.push(' ');
             joined.push_str(s);
-            values.push((s.clone(), analyzer.analyze(s).index_terms));
+            values.push(analyzer.analyze(s).index_terms);
         }
-        terms.add_title(&analyzer.analyze(&joined), &scopes, values.iter().map(|(_, t)| t.as_slice()));
-        title_tokens.push(values);
+        terms.add_title(&analyzer.analyze(&joined), &scopes, values.iter().map(Vec::as_slice));
+        titles.push(values.iter().map(|v| terms::join(v)).collect());
     }
     // One thread: document ids then follow insertion order (and the BM25
     // order of equal scores with it). Segmenting, the costly part, is spread
@@ -254,40 +248,43 @@ fn fill(index: &Index, fields: Fields, knowledge: &Knowledge, analyzer: &Analyze
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
     let all = passages(knowledge);
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let mut pid = 0u64;
-    for batch in all.chunks(BATCH) {
-        let analysed = analyse_batch(batch, knowledge, analyzer, workers);
-        for (p, sentences) in batch.iter().zip(analysed) {
-            let article = &knowledge.articles[p.article];
-            let para = &article.paragraphs[p.paragraph];
-            let body = terms.add_passage(para, &sentences, &scopes);
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(fields.pid, pid);
-            for (text, tokens) in &title_tokens[p.article] {
-                doc.add_pre_tokenized_text(fields.title, pre_tokenized(text, tokens));
+    // The next batch is segmented while this one is interned and indexed.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<terms::PassageText>>(1);
+    std::thread::scope(|s| -> Result<()> {
+        let scopes = &scopes;
+        let all = &all;
+        s.spawn(move || {
+            for batch in all.chunks(BATCH) {
+                if tx.send(segment_batch(batch, knowledge, analyzer, scopes, workers)).is_err() {
+                    break;
+                }
             }
-            doc.add_pre_tokenized_text(fields.body, pre_tokenized(para, &body));
-            writer.add_document(doc)?;
-            pid += 1;
+        });
+        let mut pid = 0u64;
+        for (batch, segmented) in all.chunks(BATCH).zip(rx.iter()) {
+            for (p, text) in batch.iter().zip(segmented) {
+                terms.add_passage(&text);
+                let mut doc = TantivyDocument::default();
+                doc.add_u64(fields.pid, pid);
+                for t in &titles[p.article] {
+                    doc.add_text(fields.title, t);
+                }
+                doc.add_text(fields.body, &text.body);
+                writer.add_document(doc)?;
+                pid += 1;
+            }
         }
-    }
+        anyhow::ensure!(pid as usize == all.len(), "segmenting stopped after {pid} of {} passages", all.len());
+        Ok(())
+    })?;
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(terms.finish())
 }
 
-/// Segments the sentences of a batch of passages, on `workers` threads.
-fn analyse_batch(batch: &[Passage], knowledge: &Knowledge, analyzer: &Analyzer, workers: usize) -> Vec<Vec<(std::ops::Range<usize>, Analyzed)>> {
-    let one = |p: &Passage| {
-        let para = &knowledge.articles[p.article].paragraphs[p.paragraph];
-        crate::text::sentences(para)
-            .into_iter()
-            .map(|s| {
-                let start = s.as_ptr() as usize - para.as_ptr() as usize;
-                (start..start + s.len(), analyzer.analyze(s))
-            })
-            .collect::<Vec<_>>()
-    };
+/// Segments a batch of passages on `workers` threads, in order.
+fn segment_batch(batch: &[Passage], knowledge: &Knowledge, analyzer: &Analyzer, scopes: &HashMap<String, u8>, workers: usize) -> Vec<terms::PassageText> {
+    let one = |p: &Passage| terms::segment(analyzer, &knowledge.articles[p.article].paragraphs[p.paragraph], scopes);
     if workers <= 1 || batch.len() < 64 {
         return batch.iter().map(one).collect();
     }
