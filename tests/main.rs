@@ -7,6 +7,7 @@ mod common;
 
 mod cli;
 mod engine;
+mod faults;
 mod knowledge;
 mod reload;
 mod telegram;

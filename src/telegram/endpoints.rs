@@ -61,7 +61,7 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     if msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot) {
         return Ok(Handled::new("bot", "ignored"));
     }
-    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), sent_at(msg), Target::of(msg)).await? {
         return Ok(h);
     }
     if let Some(loc) = location_of(msg) {
@@ -101,7 +101,7 @@ async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text
     let addressed = msg.chat.is_private() || text.split_whitespace().next().is_some_and(|c| c.contains('@'));
     let admin = match parsed {
         Ok(cmd) => {
-            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), sent_at(msg), Target::of(msg)).await? {
                 return Ok(h);
             }
             return public_command(bot, msg, ctx, cmd).await;
@@ -109,7 +109,7 @@ async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text
         Err(Ok(admin)) => admin,
         Err(Err(ParseError::WrongBotName(_))) => return Ok(Handled::new("command", "other_bot")),
         Err(Err(_)) if addressed => {
-            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
+            if let Some(h) = flood_gate(bot, ctx, sender_key(msg), sent_at(msg), Target::of(msg)).await? {
                 return Ok(h);
             }
             send_plain(bot, Target::of(msg), reply::unknown_command(), None).await?;
@@ -117,7 +117,7 @@ async fn on_command(bot: &TgBot, msg: &Message, name: &str, ctx: &Arc<Ctx>, text
         }
         Err(Err(_)) => return Ok(Handled::new("command", "not_ours")),
     };
-    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), Target::of(msg)).await? {
+    if let Some(h) = flood_gate(bot, ctx, sender_key(msg), sent_at(msg), Target::of(msg)).await? {
         return Ok(h);
     }
     admin::command(bot, msg, ctx, admin).await
@@ -191,7 +191,7 @@ async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<H
         (Some(m), None) => Target { chat: m.chat(), reply_to: None, thread: None },
         (None, None) => return Ok(Handled::new("callback", "no_message")),
     };
-    if let Some(h) = flood_gate(bot, ctx, q.from.id.0, to).await? {
+    if let Some(h) = flood_gate(bot, ctx, q.from.id.0, Instant::now(), to).await? {
         return Ok(h);
     }
     let Some(key) = q.data.as_deref() else {
@@ -211,8 +211,9 @@ async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<H
 }
 
 /// Applies the per-user flood limit; `Some` when the message must not be answered.
-async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, to: Target<'_>) -> Result<Option<Handled>> {
-    match ctx.flood.check(user, Instant::now()) {
+/// `sent`: when the user sent it (see [`sent_at`]).
+async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, sent: Instant, to: Target<'_>) -> Result<Option<Handled>> {
+    match ctx.flood.check(user, sent) {
         Verdict::Answer => Ok(None),
         Verdict::Notice => {
             send_plain(bot, to, reply::slow_down(), None).await?;
@@ -220,6 +221,19 @@ async fn flood_gate(bot: &TgBot, ctx: &Ctx, user: u64, to: Target<'_>) -> Result
         }
         Verdict::Silence => Ok(Some(Handled::new("flood", "silence"))),
     }
+}
+
+/// When the user sent `msg`, on this process's clock: Telegram's date (to
+/// the second), not when it is handled. A chat's messages are handled one
+/// after another, and each waits for the previous reply, which the throttle
+/// holds to 20 a minute per chat; judged by when they are handled, 100
+/// messages sent at once would look like a user writing slowly, and the
+/// flood limit would never trip (issue 6's flood test found this).
+fn sent_at(msg: &Message) -> Instant {
+    let now = Instant::now();
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let age = (since_epoch - msg.date.timestamp() as f64).clamp(0.0, 3600.0);
+    now.checked_sub(std::time::Duration::from_secs_f64(age)).unwrap_or(now)
 }
 
 /// Where a reply goes: the chat, the message it answers (quoted in groups,

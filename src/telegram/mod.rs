@@ -8,14 +8,15 @@
 //! - [`schema`] routes each kind of update to its endpoint (`endpoints`);
 //! - `keyboards` builds the buttons, `admin` the admin commands, menus and
 //!   reports, `flood` the per-user limit, `moves` the live-location tracker,
-//!   `trace` the per-update log line and the panic guard.
+//!   `trace` the per-update log line and the panic guard (public, so the
+//!   fault bench can run the same guard around a handler that panics).
 
 mod admin;
 mod endpoints;
 mod flood;
 mod keyboards;
 mod moves;
-mod trace;
+pub mod trace;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -51,6 +52,12 @@ const WATCH_EVERY: Duration = Duration::from_secs(2);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 /// The long-polling timeout (getUpdates waits this long for an update).
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest webhook request accepted. Telegram's updates are a few
+/// kilobytes (a 4096-character message with its entities and a quoted reply);
+/// anything much larger is not from Telegram and is refused unread.
+pub const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
+/// The header Telegram puts the webhook's secret token in.
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 /// The commands everyone may use. Their menu descriptions are in
 /// [`crate::reply::COMMANDS`], with every other sentence the bot says.
@@ -234,8 +241,14 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
     // be starting up (getMe), so ask again until it runs.
     let token = dispatcher.shutdown_token();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let conflict = Arc::new(Conflict::default());
+    let on_conflict = Arc::clone(&conflict);
     tokio::spawn(async move {
-        stop.await;
+        // A 409 Conflict stops the bot as a signal would (see `PollErrors`).
+        tokio::select! {
+            () = stop => {}
+            () = on_conflict.notify.notified() => {}
+        }
         let _ = stopping_tx.send(());
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         loop {
@@ -251,17 +264,20 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
     });
 
     let dispatching = async {
-        let errors = LoggingErrorHandler::with_custom_text("cannot get updates");
         match webhook {
             None => {
+                let errors = Arc::new(PollErrors { conflict: Arc::clone(&conflict) });
                 let polling = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).delete_webhook().await.build();
                 dispatcher.try_dispatch_with_listener(polling, errors).await.context("cannot start dispatching")
             }
             Some(url) => {
+                let errors = LoggingErrorHandler::with_custom_text("cannot get updates");
                 let addr = config.webhook_addr;
                 let tcp = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (WEBHOOK_ADDR)"))?;
-                let options = webhooks::Options::new(addr, url);
+                let mut options = webhooks::Options::new(addr, url);
+                let secret = options.get_or_gen_secret_token().to_owned();
                 let (listener, stop_flag, router) = webhooks::axum_to_router(bot.clone(), options).await.context("cannot set the webhook")?;
+                let router = guard_webhook(router, secret);
                 tokio::spawn(async move {
                     if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop_flag).await {
                         tracing::error!(error = %e, "the webhook server failed");
@@ -285,7 +301,79 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
     };
     stop_watching.store(true, Ordering::Relaxed);
     tracing::info!("stopped");
+    if conflict.seen.load(Ordering::Relaxed) {
+        return Err(anyhow!("another instance is polling Telegram with this bot token (409 Conflict); stopped so that only one serves"));
+    }
     result
+}
+
+/// What long polling does with its errors: a network error or a 5xx is
+/// logged and retried (teloxide's polling backs off: 1 s, 2 s, 4 s … 64 s);
+/// a 409 Conflict means another instance is polling with the same token.
+/// Then the two would steal each other's updates forever, so this one says
+/// so and stops, and `run` returns an error (a non-zero exit).
+struct PollErrors {
+    conflict: Arc<Conflict>,
+}
+
+/// Whether long polling met a 409 Conflict, and the wake-up for the task
+/// that stops the dispatcher. (Not the dispatcher's shutdown token from in
+/// here: this handler runs inside the dispatcher's loop, and the token's
+/// wake-up is lost when nobody is waiting for it.)
+#[derive(Default)]
+struct Conflict {
+    seen: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl teloxide::error_handlers::ErrorHandler<teloxide::RequestError> for PollErrors {
+    fn handle_error(self: Arc<Self>, error: teloxide::RequestError) -> futures::future::BoxFuture<'static, ()> {
+        use teloxide::ApiError;
+        match &error {
+            teloxide::RequestError::Api(ApiError::TerminatedByOtherGetUpdates) => {
+                if !self.conflict.seen.swap(true, Ordering::Relaxed) {
+                    tracing::error!("409 Conflict: another instance is polling Telegram with this bot token; stopping (run only one)");
+                    self.conflict.notify.notify_one();
+                }
+            }
+            // teloxide's errors name the method, never the URL with the token.
+            e => tracing::error!(error = %e, "cannot get updates"),
+        }
+        Box::pin(async {})
+    }
+}
+
+/// Wraps the webhook's router: the secret token is checked in constant time
+/// before teloxide sees the request (teloxide compares with `!=`, which can
+/// leak how much of a guess was right), and bodies over
+/// [`WEBHOOK_BODY_LIMIT`] are refused. teloxide answers 200 as soon as the
+/// update is queued for the dispatcher, so Telegram never waits for an answer.
+fn guard_webhook(router: axum::Router, secret: String) -> axum::Router {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse as _;
+    let secret = Arc::new(secret);
+    router
+        .layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let secret = Arc::clone(&secret);
+            async move {
+                let given = request.headers().get(SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+                if !constant_time_eq(given, secret.as_bytes()) {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                next.run(request).await
+            }
+        }))
+        .layer(axum::extract::DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+}
+
+/// Compares two byte strings in time that depends only on their lengths (the
+/// secret's length is no secret: Telegram documents 1–256 characters).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 struct Started {
@@ -315,6 +403,14 @@ async fn start(paths: Paths, config: &TelegramConfig) -> Result<Started> {
 mod tests {
     use super::*;
     use crate::reply;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(constant_time_eq(b"abc-123", b"abc-123"));
+        assert!(!constant_time_eq(b"abc-123", b"abc-124"));
+        assert!(!constant_time_eq(b"abc", b"abc-123"));
+        assert!(!constant_time_eq(b"", b"abc"));
+    }
 
     #[test]
     fn the_menu_lists_exactly_the_commands_we_parse() {

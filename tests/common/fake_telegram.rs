@@ -16,6 +16,14 @@
 //! instead (with the secret token header), and refuses getUpdates as
 //! Telegram does until the webhook is deleted.
 //!
+//! Faults on demand, for the fault bench (`tests/faults.rs`): a 429 with
+//! `retry_after` on the next sends ([`FakeTelegram::too_many_requests`]),
+//! getUpdates answered with 502s and dropped connections for a while
+//! ([`FakeTelegram::break_get_updates_for`]), a 409 Conflict as when another
+//! instance polls ([`FakeTelegram::conflict`]), and slow sends
+//! ([`FakeTelegram::delay_sends`]). Every request is timed, and every update
+//! handed out by getUpdates too, for latencies ([`FakeTelegram::latencies`]).
+//!
 //! A refused request gets Telegram's error JSON (`{"ok":false,
 //! "error_code":400,"description":"Bad Request: …"}`) and is recorded with
 //! its error, so a test can assert there were none.
@@ -23,7 +31,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -56,6 +64,8 @@ pub struct Call {
     pub result: Option<Value>,
     /// Telegram's error description, when the request was refused.
     pub error: Option<String>,
+    /// When the request arrived (for getUpdates) or was answered.
+    pub at: Instant,
 }
 
 impl Call {
@@ -98,6 +108,23 @@ struct Inner {
     message_chats: HashMap<i64, i64>,
     /// The webhook (URL and secret token) while one is set.
     webhook: Option<(url::Url, Option<String>)>,
+    faults: Faults,
+    /// Each update handed out by getUpdates: its id, its chat, when.
+    delivered: Vec<(i64, Option<i64>, Instant)>,
+}
+
+/// The faults to inject, as the test sets them.
+#[derive(Default)]
+struct Faults {
+    /// The next this many sendMessage requests get 429 with this retry_after.
+    too_many: (u32, u64),
+    /// Until then, getUpdates gets a 502 or a dropped connection, in turn.
+    broken_until: Option<Instant>,
+    broken_so_far: u64,
+    /// getUpdates gets 409 Conflict (another instance is polling).
+    conflict: bool,
+    /// Sends are answered only after this long.
+    delay_sends: Duration,
 }
 
 struct Shared {
@@ -153,6 +180,8 @@ impl FakeTelegram {
                 confirmed_offset: 0,
                 message_chats: HashMap::new(),
                 webhook: None,
+                faults: Faults::default(),
+                delivered: Vec::new(),
             }),
             version,
         });
@@ -246,6 +275,48 @@ impl FakeTelegram {
         let last = self.shared.lock().next_update_id - 1;
         let shared = Arc::clone(&self.shared);
         self.wait_for(&format!("the bot to confirm update {last}"), Duration::from_secs(60), move |_| shared.lock().confirmed_offset > last).await;
+    }
+
+    /// For each update handed out by getUpdates, how long until the next
+    /// message or venue was sent to its chat (updates never answered left out).
+    pub fn latencies(&self) -> Vec<Duration> {
+        let delivered = self.shared.lock().delivered.clone();
+        let calls = self.calls();
+        delivered
+            .iter()
+            .filter_map(|(_, chat, at)| {
+                let chat = (*chat)?;
+                calls.iter().find(|c| c.is_sent_message() && c.chat_id() == Some(chat) && c.at >= *at).map(|c| c.at - *at)
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------- faults
+
+    /// The next `n` sendMessage requests get `429 Too Many Requests` with
+    /// `retry_after` seconds, as Telegram answers a bot that sends too fast.
+    pub fn too_many_requests(&self, n: u32, retry_after: u64) {
+        self.shared.lock().faults.too_many = (n, retry_after);
+    }
+
+    /// For `d` from now, every getUpdates has its connection dropped
+    /// mid-response or gets a 502 Bad Gateway, in turn (one waiting is cut
+    /// with a 502). teloxide waits 10 s after any 5xx before it reports it.
+    pub fn break_get_updates_for(&self, d: Duration) {
+        self.shared.lock().faults.broken_until = Some(Instant::now() + d);
+        self.shared.bump();
+    }
+
+    /// From now on (until `false`), getUpdates gets the 409 Conflict Telegram
+    /// sends when another instance polls with the same token.
+    pub fn conflict(&self, on: bool) {
+        self.shared.lock().faults.conflict = on;
+        self.shared.bump();
+    }
+
+    /// Sends (sendMessage, sendVenue) are answered only after `d`.
+    pub fn delay_sends(&self, d: Duration) {
+        self.shared.lock().faults.delay_sends = d;
     }
 
     // ------------------------------------------------------- what users do
@@ -452,6 +523,20 @@ async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(St
     };
     // Bot API methods are case-insensitive (teloxide sends "SendMessage").
     let method = canonical(&method);
+    if method == "getUpdates"
+        && let Some(fault) = get_updates_fault(&shared, &params)
+    {
+        return fault;
+    }
+    if method == "sendMessage"
+        && let Some(fault) = send_fault(&shared, &params)
+    {
+        return fault;
+    }
+    if matches!(method.as_str(), "sendMessage" | "sendVenue") {
+        let delay = shared.lock().faults.delay_sends;
+        tokio::time::sleep(delay).await;
+    }
     let reply = match method.as_str() {
         "getUpdates" if shared.lock().webhook.is_some() => {
             Err((StatusCode::CONFLICT, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first".to_string()))
@@ -468,6 +553,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(St
                 params: params.clone(),
                 result: r.as_ref().ok().cloned(),
                 error: r.as_ref().err().map(|e| e.1.clone()),
+                at: Instant::now(),
             });
             drop(g);
             shared.bump();
@@ -478,6 +564,82 @@ async fn handle(State(shared): State<Arc<Shared>>, Path((bot, method)): Path<(St
         Ok(result) => axum::Json(json!({ "ok": true, "result": result })).into_response(),
         Err((status, description)) => error_response(status, description),
     }
+}
+
+/// A getUpdates fault, if one is on: recorded as a refused call.
+fn get_updates_fault(shared: &Shared, params: &Value) -> Option<Response> {
+    let mut g = shared.lock();
+    let (error, response) = if g.faults.conflict {
+        let d = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+        (d.to_string(), error_response(StatusCode::CONFLICT, d.to_string()))
+    } else if g.faults.broken_until.is_some_and(|t| Instant::now() < t) {
+        g.faults.broken_so_far += 1;
+        if g.faults.broken_so_far % 2 == 0 {
+            ("502 Bad Gateway".to_string(), (StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>").into_response())
+        } else {
+            // A body that fails after the headers: hyper drops the connection.
+            let body = axum::body::Body::from_stream(futures::stream::once(async { Err::<Bytes, _>(std::io::Error::other("dropped")) }));
+            let response = Response::builder().status(StatusCode::OK).header(CONTENT_TYPE, "application/json").header("content-length", "1000").body(body).expect("a response");
+            ("connection dropped".to_string(), response)
+        }
+    } else {
+        return None;
+    };
+    g.calls.push(Call { method: "getUpdates".into(), params: params.clone(), result: None, error: Some(error), at: Instant::now() });
+    drop(g);
+    shared.bump();
+    Some(response)
+}
+
+/// A 429 on a send, if one is due: recorded as a refused call.
+fn send_fault(shared: &Shared, params: &Value) -> Option<Response> {
+    let mut g = shared.lock();
+    let (n, retry_after) = g.faults.too_many;
+    if n == 0 {
+        return None;
+    }
+    g.faults.too_many.0 -= 1;
+    let description = format!("Too Many Requests: retry after {retry_after}");
+    g.calls.push(Call { method: "sendMessage".into(), params: params.clone(), result: None, error: Some(description.clone()), at: Instant::now() });
+    drop(g);
+    shared.bump();
+    let body = json!({ "ok": false, "error_code": 429, "description": description, "parameters": { "retry_after": retry_after } });
+    Some((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response())
+}
+
+/// One raw HTTP/1.1 POST of `body` to `url` with `headers`, as anyone on
+/// the internet could send to a webhook; `declared_len` overrides the
+/// Content-Length (to announce a body larger than the one sent). Returns the
+/// response's status code, read as soon as it arrives.
+pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: &[u8], declared_len: Option<usize>) -> Option<u16> {
+    let url = url::Url::parse(url).ok()?;
+    let addr = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await.ok()?.ok()?;
+    let mut request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        url.path(),
+        url.host_str()?,
+        declared_len.unwrap_or(body.len())
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    // The server may answer (and close) before reading it all.
+    let _ = stream.write_all(&bytes).await;
+    let mut response = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !response.windows(2).any(|w| w == b"\r\n") {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => response.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let head = String::from_utf8_lossy(&response);
+    head.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// While a webhook is set, posts the queued updates to it one at a time, as
@@ -582,7 +744,7 @@ async fn get_updates(shared: &Arc<Shared>, params: &Value) -> Reply {
     let deadline = tokio::time::Instant::now() + timeout;
     {
         let mut g = shared.lock();
-        g.calls.push(Call { method: "getUpdates".into(), params: params.clone(), result: None, error: None });
+        g.calls.push(Call { method: "getUpdates".into(), params: params.clone(), result: None, error: None, at: Instant::now() });
         if let Some(list) = params["allowed_updates"].as_array() {
             g.allowed_updates = Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
         }
@@ -595,6 +757,21 @@ async fn get_updates(shared: &Arc<Shared>, params: &Value) -> Reply {
         rx.borrow_and_update();
         {
             let mut g = shared.lock();
+            // A fault switched on while this request waits cuts it short
+            // (recorded again, with its error).
+            let cut = if g.faults.conflict {
+                Some((StatusCode::CONFLICT, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running".to_string()))
+            } else if g.faults.broken_until.is_some_and(|t| Instant::now() < t) {
+                Some((StatusCode::BAD_GATEWAY, "Bad Gateway".to_string()))
+            } else {
+                None
+            };
+            if let Some((status, description)) = cut {
+                g.calls.push(Call { method: "getUpdates".into(), params: params.clone(), result: None, error: Some(description.clone()), at: Instant::now() });
+                drop(g);
+                shared.bump();
+                return Err((status, description));
+            }
             g.queue.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             // Telegram drops the kinds the bot did not ask for.
             if let Some(allowed) = g.allowed_updates.clone().filter(|a| !a.is_empty()) {
@@ -602,10 +779,13 @@ async fn get_updates(shared: &Arc<Shared>, params: &Value) -> Reply {
             }
             let ready: Vec<Value> = g.queue.iter().take(limit).cloned().collect();
             if !ready.is_empty() || timeout.is_zero() {
+                let now = Instant::now();
                 for u in &ready {
                     if let Some(id) = u["callback_query"]["id"].as_str() {
                         g.callbacks_delivered.insert(id.to_string());
                     }
+                    let chat = u["message"]["chat"]["id"].as_i64();
+                    g.delivered.push((u["update_id"].as_i64().unwrap_or(0), chat, now));
                 }
                 return Ok(Value::Array(ready));
             }
