@@ -205,6 +205,12 @@ struct FaqTerms {
     scopes: Vec<u8>,
 }
 
+thread_local! {
+    /// One bit per term id, set for the ids of the question being scored
+    /// (and cleared after): a FAQ wording's words are looked up in it.
+    static QUESTION_IDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Which FAQ wordings (numbered across entries), entries' wordings and
 /// entries' answers hold a term: a question's scoring visits only what it
 /// touches.
@@ -256,6 +262,15 @@ struct Query {
     words: usize,
     /// The question's matching terms, for the article search.
     search_terms: Vec<String>,
+}
+
+/// Buffers reused from passage to passage while a question is scored.
+#[derive(Default)]
+struct Scratch {
+    /// Masks of the sentences, the title, the passage and a window.
+    masks: Vec<u64>,
+    /// Whether each sentence states a count.
+    counts: Vec<bool>,
 }
 
 /// What a candidate (a mask) covers of a question.
@@ -365,11 +380,12 @@ struct WordingWord {
 impl WordingWord {
     /// How much of this word a question says: all of it, or part of it
     /// through a sub-word (in proportion to that sub-word's weight).
-    fn said_by(&self, q: &Query, weights: &[f32]) -> f32 {
-        if q.flat.binary_search(&self.full).is_ok() {
+    /// `asked` says whether the question has a term id.
+    fn said_by(&self, asked: impl Fn(u32) -> bool, weights: &[f32]) -> f32 {
+        if asked(self.full) {
             return self.weight;
         }
-        let best = self.subs.iter().filter(|id| q.flat.binary_search(id).is_ok()).map(|&id| weights[id as usize]).fold(0.0f32, f32::max);
+        let best = self.subs.iter().filter(|id| asked(**id)).map(|&id| weights[id as usize]).fold(0.0f32, f32::max);
         best.min(self.weight) * SUB_WORD_CREDIT
     }
 }
@@ -401,6 +417,8 @@ pub struct Engine {
     district_stations: HashMap<String, Vec<usize>>,
     /// Article and station ids → their index in the knowledge.
     article_by_id: HashMap<String, usize>,
+    /// Questions that needed the article search (see [`Engine::article_searches`]).
+    searches: std::sync::atomic::AtomicU64,
     station_by_id: HashMap<String, usize>,
     /// Finds station names and aliases (normalised, without 的) in a question,
     /// the longest first; `station_of` maps each pattern to its station. One
@@ -586,6 +604,7 @@ impl Engine {
             station_index,
             district_stations,
             article_by_id,
+            searches: std::sync::atomic::AtomicU64::new(0),
             station_by_id,
             station_names,
             station_of,
@@ -687,6 +706,12 @@ impl Engine {
         a
     }
 
+    /// How many questions needed the article search so far (the others were
+    /// decided by a FAQ entry no passage could reach; for benchmarks).
+    pub fn article_searches(&self) -> u64 {
+        self.searches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The `k` stations nearest to a point, nearest first, with their
     /// distances in metres (what [`Engine::nearby`] lists).
     pub fn nearest_stations(&self, lat: f64, lon: f64, k: usize) -> Vec<(usize, f64)> {
@@ -714,7 +739,7 @@ impl Engine {
         let q = self.query(question);
         let counting = Cues::of(&text::normalize(question)).counting;
         let hits = self.index.search(&self.analyzer.terms(question), ARTICLE_CANDIDATES).unwrap_or_default();
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         let mut scored: Vec<(String, usize, f32)> = hits
             .into_iter()
             .map(|(pid, _)| {
@@ -756,7 +781,7 @@ impl Engine {
         out.push_str(&format!("  scopes: {:?}\n", q.scopes));
         let counting = Cues::of(&norm).counting;
         let mut cands: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (format!("faq:{}", self.knowledge.faq[i].id), self.faq_score(&q, i))).collect();
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         for (pid, bm25) in self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_default() {
             let (s, w) = self.passage_score(&q, pid, counting, &mut scratch);
             let p = &self.passages[pid];
@@ -833,7 +858,7 @@ impl Engine {
         let n = f.wordings.len();
         q.mask_into(&f.union, &mut masks[n * w..(n + 1) * w]);
         q.mask_into(&f.answer, &mut masks[(n + 1) * w..(n + 2) * w]);
-        self.faq_entry_score(q, i, &masks[..n * w], &masks[n * w..(n + 1) * w], &masks[(n + 1) * w..])
+        self.faq_entry_score(q, i, &masks[..n * w], &masks[n * w..(n + 1) * w], &masks[(n + 1) * w..], |id| q.flat.binary_search(&id).is_ok())
     }
 
     /// Every FAQ entry's score. Only the wordings and entries that share a
@@ -860,18 +885,31 @@ impl Engine {
                 }
             }
         }
-        (0..n)
-            .map(|i| {
-                let base = self.wording_base[i] as usize;
-                let k = self.faq_terms[i].wordings.len();
-                self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w])
-            })
-            .collect()
+        QUESTION_IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            let words = self.vocab.weight.len().div_ceil(64).max(ids.len());
+            ids.resize(words, 0);
+            for &id in &q.flat {
+                ids[id as usize / 64] |= 1 << (id % 64);
+            }
+            let asked = |id: u32| ids.get(id as usize / 64).is_some_and(|b| b >> (id % 64) & 1 == 1);
+            let scores = (0..n)
+                .map(|i| {
+                    let base = self.wording_base[i] as usize;
+                    let k = self.faq_terms[i].wordings.len();
+                    self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w], asked)
+                })
+                .collect();
+            for &id in &q.flat {
+                ids[id as usize / 64] = 0;
+            }
+            scores
+        })
     }
 
     /// Entry `i`'s score given the masks of its wordings (one after another),
     /// of all its wordings together and of its answer.
-    fn faq_entry_score(&self, q: &Query, i: usize, wordings: &[u64], union: &[u64], answer: &[u64]) -> f32 {
+    fn faq_entry_score(&self, q: &Query, i: usize, wordings: &[u64], union: &[u64], answer: &[u64], asked: impl Fn(u32) -> bool + Copy) -> f32 {
         let f = &self.faq_terms[i];
         let w = q.words;
         let mut best = 0.0f32;
@@ -885,7 +923,7 @@ impl Engine {
                 continue;
             }
             // How much of the wording the question says.
-            let said: f32 = wording.groups.iter().map(|g| g.said_by(q, &self.vocab.weight)).sum();
+            let said: f32 = wording.groups.iter().map(|g| g.said_by(asked, &self.vocab.weight)).sum();
             let s = 0.6 * inter / q.total.max(1e-6) + 0.4 * said / wording.total.max(1e-6);
             best = best.max(s);
         }
@@ -902,7 +940,8 @@ impl Engine {
 
     /// Scores a passage; returns the score and the best window of sentences.
     /// `scratch` holds the masks (reused from passage to passage).
-    fn passage_score(&self, q: &Query, pid: usize, counting: bool, scratch: &mut Vec<u64>) -> (f32, std::ops::Range<usize>) {
+    fn passage_score(&self, q: &Query, pid: usize, counting: bool, scratch: &mut Scratch) -> (f32, std::ops::Range<usize>) {
+        let Scratch { masks: scratch, counts } = scratch;
         let store = self.index.terms();
         let p = &self.passages[pid];
         let (title, title_scopes) = store.title(p.article);
@@ -932,6 +971,13 @@ impl Engine {
         // A question for a figure ("多少") is answered by a sentence with a
         // count in it ("2178家"), not by one that merely says "数量".
         let count_w = self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0);
+        // Whether each sentence states a count. A window states one when one
+        // of its sentences does: a figure never runs across the punctuation
+        // that ends a sentence.
+        counts.clear();
+        if counting {
+            counts.extend(sentences.clone().map(|k| has_count(&para[store.sentence(k).range()])));
+        }
         let mut best = (f32::MIN, 0..para.len());
         for i in 0..n {
             for j in i..(i + 2).min(n) {
@@ -946,7 +992,7 @@ impl Engine {
                 let (si, sj) = (store.sentence(sentences.start + i), store.sentence(sentences.start + j));
                 let range = si.range.0..sj.range.1;
                 if counting {
-                    let has_count = has_count(&para[range.clone()]);
+                    let has_count = counts[i] || counts[j];
                     let said_count = q.count_bit.is_some_and(|b| has_bit(sets_m, b));
                     c += match (has_count, said_count) {
                         (true, false) => count_w,
@@ -977,16 +1023,29 @@ impl Engine {
     }
 
     /// An upper bound of any passage's score for this question (see
-    /// [`Engine::passage_score`]): a passage covers at most the share `w` of
-    /// the question that words found anywhere in the articles cover, whole
-    /// or in its best window (which may gain the count bonus); the rest only
-    /// lowers it. A little slack covers rounding.
+    /// [`Engine::passage_score`]). Every measure of a passage is at most what
+    /// the words found anywhere in the articles give: its coverage `w` (whole
+    /// or in its best window, which may gain the count bonus), the weight a
+    /// window can match (which scales the window's score up to
+    /// [`ARTICLE_SPECIFIC_WEIGHT`]), and whether it can match two words and
+    /// one that names the topic (or is halved). The rest only lowers it. A
+    /// little slack covers rounding.
     fn passage_bound(&self, q: &Query, counting: bool) -> f32 {
         let store = self.index.terms();
-        let overlap: f32 = q.terms.iter().map(|t| t.weight * Query::hit_by(t, |_, id| store.is_matching(id))).sum();
-        let w = q.coverage_of(overlap);
+        let mut all = Covered { overlap: 0.0, matched: 0, names_topic: false };
+        for t in &q.terms {
+            let h = Query::hit_by(t, |_, id| store.is_matching(id));
+            all.overlap += t.weight * h;
+            if h > 0.0 {
+                all.matched += usize::from(t.weight >= 0.5);
+                all.names_topic |= !t.asks;
+            }
+        }
+        let w = q.coverage_of(all.overlap).clamp(0.0, 1.0);
         let count_w = if counting { self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0) } else { 0.0 };
-        ARTICLE_DISCOUNT * (0.4 * w.clamp(0.0, 1.0) + 0.6 * (w + count_w).clamp(0.0, 1.0)) + 1e-3
+        let halved = if all.matched < 2 || !all.names_topic { 0.5 } else { 1.0 };
+        let window = (w + count_w).max(0.0) * halved * (all.overlap / ARTICLE_SPECIFIC_WEIGHT).clamp(0.0, 1.0);
+        ARTICLE_DISCOUNT * (0.4 * w + 0.6 * window.min(1.0)) + 1e-3
     }
 
     /// [`Query::scope_conflict`] over the scopes of a window's sentences and
@@ -1026,12 +1085,13 @@ impl Engine {
         let hits = if decided {
             Vec::new()
         } else {
+            self.searches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_else(|e| {
                 tracing::error!(error = %e, "article search failed");
                 Vec::new()
             })
         };
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         let mut windows: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(hits.len());
         // The best passage of each article, articles in order of their first hit.
         let mut best_per_article: Vec<(usize, usize, f32)> = Vec::new();
@@ -1307,15 +1367,45 @@ struct Cues {
     exists: bool,
 }
 
+/// The words of each cue, in the order of [`Cues`]' fields.
+const CUE_WORDS: [&[&str]; 5] = [
+    &["附近", "周边", "周围", "最近的", "离我", "身边", "旁边", "边上", "这边", "这附近", "就近", "近的", "我在", "我现在在", "我这"],
+    &["驿站", "服务站", "站点", "小站", "歇脚", "歇会", "歇一", "休息", "厕所", "如厕", "喝水", "热水", "充电", "停车", "吃饭", "取暖", "落脚", "能量补给"],
+    &["在哪", "哪里", "哪儿", "哪有", "有没有", "有吗", "去哪", "怎么走", "地址", "位置"],
+    &["多少", "几个", "几家", "几座", "几处", "数量", "总共", "一共"],
+    &["有没有", "有木有", "有吗", "有么", "有不"],
+];
+
+/// Every cue word in one automaton, each with the cues (bits) it belongs to:
+/// one pass over the question instead of fifty substring searches.
+static CUE_FINDER: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<u8>)> = std::sync::LazyLock::new(|| {
+    let mut words: Vec<&str> = Vec::new();
+    let mut cues: Vec<u8> = Vec::new();
+    for (bit, list) in CUE_WORDS.iter().enumerate() {
+        for w in *list {
+            match words.iter().position(|x| x == w) {
+                Some(at) => cues[at] |= 1 << bit,
+                None => {
+                    words.push(w);
+                    cues.push(1 << bit);
+                }
+            }
+        }
+    }
+    (aho_corasick::AhoCorasick::new(&words).expect("cue words build an automaton"), cues)
+});
+
 impl Cues {
     fn of(norm: &str) -> Cues {
-        let any = |words: &[&str]| words.iter().any(|w| norm.contains(w));
+        let (finder, cues) = &*CUE_FINDER;
+        let found = finder.find_overlapping_iter(norm).fold(0u8, |acc, m| acc | cues[m.pattern().as_usize()]);
+        let any = |bit: u8| found & (1 << bit) != 0;
         Cues {
-            nearby: any(&["附近", "周边", "周围", "最近的", "离我", "身边", "旁边", "边上", "这边", "这附近", "就近", "近的", "我在", "我现在在", "我这"]),
-            station: any(&["驿站", "服务站", "站点", "小站", "歇脚", "歇会", "歇一", "休息", "厕所", "如厕", "喝水", "热水", "充电", "停车", "吃饭", "取暖", "落脚", "能量补给"]),
-            where_: any(&["在哪", "哪里", "哪儿", "哪有", "有没有", "有吗", "去哪", "怎么走", "地址", "位置"]),
-            counting: any(&["多少", "几个", "几家", "几座", "几处", "数量", "总共", "一共"]),
-            exists: any(&["有没有", "有木有", "有吗", "有么", "有不"]) || (norm.contains('有') && norm.ends_with(['吗', '么', '没', '不'])),
+            nearby: any(0),
+            station: any(1),
+            where_: any(2),
+            counting: any(3),
+            exists: any(4) || (norm.contains('有') && norm.ends_with(['吗', '么', '没', '不'])),
         }
     }
 
@@ -1364,21 +1454,16 @@ const UNKNOWN_WEIGHT_SHARE: f32 = 0.6;
 /// Whether a text states a count: digits followed by a counter word
 /// ("18.42万个", "2178家", "4000余名", "70%"), not a year or a programme name.
 fn has_count(s: &str) -> bool {
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            while i < chars.len() && matches!(chars[i], '余' | '多' | '万' | '千' | '百' | '亿') {
-                i += 1;
-            }
-            if i < chars.len() && "个家名件人%座处张所次元位".contains(chars[i]) {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars.next_if(|c| c.is_ascii_digit() || *c == '.').is_some() {}
+            while chars.next_if(|c| matches!(c, '余' | '多' | '万' | '千' | '百' | '亿')).is_some() {}
+            if chars.peek().is_some_and(|c| "个家名件人%座处张所次元位".contains(*c)) {
                 return true;
             }
+            chars.next(); // the character after the figure is not a counter
         }
-        i += 1;
     }
     false
 }
@@ -1392,6 +1477,63 @@ fn squeeze(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The old definitions, kept here to check the faster ones against.
+    fn has_count_by_chars(s: &str) -> bool {
+        let chars: Vec<char> = s.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_ascii_digit() {
+                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                    i += 1;
+                }
+                while i < chars.len() && matches!(chars[i], '余' | '多' | '万' | '千' | '百' | '亿') {
+                    i += 1;
+                }
+                if i < chars.len() && "个家名件人%座处张所次元位".contains(chars[i]) {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+
+    #[test]
+    fn counts_are_found_as_before_and_sentence_by_sentence() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (k, _) = Knowledge::load(&dir).unwrap();
+        let mut texts: Vec<String> = ["18.42万个", "2178家", "4000余名", "70%", "2022年", "12a3个", "3.5", "第1个", "1", "个", "1.2.3万亿家x"].map(String::from).to_vec();
+        for p in k.articles.iter().flat_map(|a| &a.paragraphs) {
+            let sentences = text::sentences(p);
+            for (i, s) in sentences.iter().enumerate() {
+                texts.push(s.to_string());
+                assert_eq!(has_count(s), has_count_by_chars(s), "{s}");
+                if let Some(next) = sentences.get(i + 1) {
+                    let start = s.as_ptr() as usize - p.as_ptr() as usize;
+                    let end = next.as_ptr() as usize - p.as_ptr() as usize + next.len();
+                    assert_eq!(has_count(&p[start..end]), has_count(s) || has_count(next), "window {}", &p[start..end]);
+                }
+            }
+        }
+        for t in &texts {
+            assert_eq!(has_count(t), has_count_by_chars(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn cues_are_read_as_before() {
+        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (k, _) = Knowledge::load(&dir).unwrap();
+        for q in crate::bench::question_mix(&cases, &k, 500, 4).iter().chain(CUE_WORDS.iter().flat_map(|l| l.iter()).map(|w| w.to_string()).collect::<Vec<_>>().iter()) {
+            let norm = text::normalize(q);
+            let any = |words: &[&str]| words.iter().any(|w| norm.contains(w));
+            let c = Cues::of(&norm);
+            let want = [any(CUE_WORDS[0]), any(CUE_WORDS[1]), any(CUE_WORDS[2]), any(CUE_WORDS[3]), any(CUE_WORDS[4]) || (norm.contains('有') && norm.ends_with(['吗', '么', '没', '不']))];
+            assert_eq!([c.nearby, c.station, c.where_, c.counting, c.exists], want, "{q}");
+        }
+    }
+
     /// The article search is skipped on the strength of `passage_bound`: no
     /// passage may ever score above it.
     #[test]
@@ -1404,7 +1546,7 @@ mod tests {
         questions.extend(k.articles.iter().map(|a| a.title.clone()));
         questions.extend(k.articles.iter().flat_map(|a| a.paragraphs.first().cloned()));
         let engine = Engine::in_ram(k).unwrap();
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         for question in &questions {
             let q = engine.query(question);
             for counting in [false, true] {

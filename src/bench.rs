@@ -476,6 +476,8 @@ struct EngineReport {
     answer: Latency,
     /// The five slowest questions (median µs).
     slowest: Vec<(f64, String)>,
+    /// The share of answers that needed the article search.
+    searched: f64,
     nearest5: Latency,
     accuracy_passed: Option<usize>,
     accuracy_total: Option<usize>,
@@ -526,7 +528,9 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 std::hint::black_box(reply::plain(&engine.answer_at(q, 600)));
                 t.elapsed()
             });
+            let before = engine.article_searches();
             let (answer, slowest) = time_answers(&engine, &questions, rounds, 600);
+            let searched = (engine.article_searches() - before) as f64 / (questions.len() * (rounds + 1)).max(1) as f64;
             let nearest5 = time_nearest(&engine, nearest_points, 11);
             let (accuracy_passed, accuracy_total) = match &yardstick {
                 Some(y) => {
@@ -551,6 +555,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 questions: questions.len(),
                 answer,
                 slowest,
+                searched,
                 nearest5,
                 accuracy_passed,
                 accuracy_total,
