@@ -763,7 +763,7 @@ impl Engine {
     /// without the shortcut for a question worded exactly as an entry lists it).
     pub fn faq_ranking(&self, question: &str) -> Vec<(String, f32)> {
         let q = self.query(question);
-        let mut v: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (self.knowledge.faq[i].id.clone(), self.faq_score(&q, i))).collect();
+        let mut v: Vec<(String, f32)> = self.faq_scores(&q).into_iter().enumerate().map(|(i, s)| (self.knowledge.faq[i].id.clone(), s)).collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1));
         v
     }
