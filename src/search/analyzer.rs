@@ -145,7 +145,8 @@ impl Analyzer {
         let n = prepare(text);
         let tokens = self.jieba.cut_for_search(&n, true);
         let is_word = default_words(&tokens);
-        let mut seen: FxSet<&str> = FxSet::default();
+        // A sentence has a few dozen terms: a list beats a hash set.
+        let mut seen: Vec<&str> = Vec::with_capacity(32);
         for (t, word) in tokens.iter().zip(is_word) {
             let w = t.word;
             if !has_alnum(w) {
@@ -163,7 +164,8 @@ impl Analyzer {
             if word {
                 emit(Part::Word, c);
             }
-            if w.trim() != "" && seen.insert(c) {
+            if w.trim() != "" && !seen.contains(&c) {
+                seen.push(c);
                 emit(Part::Term, c);
             }
         }

@@ -388,6 +388,8 @@ pub(super) struct Builder {
     t: PassageTerms,
     /// Per term: 1 + the last passage counted in its `df`.
     last: Vec<u32>,
+    /// A sentence's ids, reused.
+    ids: Vec<u32>,
 }
 
 impl Builder {
@@ -395,7 +397,11 @@ impl Builder {
         let mut t = PassageTerms::default();
         t.first.push(0);
         t.title_ids_end.reserve(knowledge.articles.len());
-        Builder { t, last: Vec::new() }
+        // The vocabulary grows with the corpus, about a new term per passage
+        // or two: room for it up front spares rehashing a large map.
+        let passages: usize = knowledge.articles.iter().map(|a| a.paragraphs.len()).sum();
+        t.lookup.reserve(passages.min(1 << 21));
+        Builder { t, last: Vec::new(), ids: Vec::with_capacity(64) }
     }
 
     fn intern(&mut self, term: &str, role: u8) -> u32 {
@@ -437,7 +443,11 @@ impl Builder {
         let pid = self.t.num_passages() as u32;
         let (mut terms_at, mut only_at, mut scopes_at) = (0, 0, 0);
         for (range, terms_end, only_end, scopes_end) in &text.sentences {
-            let mut ids: Vec<u32> = text.terms[terms_at..*terms_end].split_terminator(TERM_SEPARATOR).map(|t| self.intern(t, MATCH | BODY)).collect();
+            let mut ids = std::mem::take(&mut self.ids);
+            ids.clear();
+            for t in text.terms[terms_at..*terms_end].split_terminator(TERM_SEPARATOR) {
+                ids.push(self.intern(t, MATCH | BODY));
+            }
             for t in text.index_only[only_at..*only_end].split_terminator(TERM_SEPARATOR) {
                 self.intern(t, BODY);
             }
@@ -450,7 +460,8 @@ impl Builder {
                     self.t.df[id as usize] += 1;
                 }
             }
-            self.t.ids.extend(ids);
+            self.t.ids.extend_from_slice(&ids);
+            self.ids = ids;
             self.t.ids_end.push(self.t.ids.len() as u32);
             self.t.scopes.extend_from_slice(&text.scopes[scopes_at..*scopes_end]);
             scopes_at = *scopes_end;
