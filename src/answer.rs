@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::geo;
 use crate::knowledge::{Knowledge, Problem, Station};
-use crate::search::{Analyzer, ArticleIndex, Passage, PassageTerms, passages, scope_terms};
+use crate::search::{Analyzer, ArticleIndex, FxMap, FxSet, Passage, PassageTerms, passages, scope_terms};
 use crate::text;
 
 /// Below this score nothing is answered: the fallback is shown instead.
@@ -150,7 +150,7 @@ impl Answer {
 /// its own ids; terms only FAQ entries and stations use are numbered after it.
 struct Vocab {
     /// Terms outside the index's vocabulary → id (from its length on).
-    extra: HashMap<String, u32>,
+    extra: FxMap<String, u32>,
     /// Which ids of the index's vocabulary the matcher knows: the terms of
     /// passages and titles, and those FAQ entries or stations use.
     known: Vec<bool>,
@@ -170,7 +170,7 @@ impl Vocab {
 /// Numbers the terms of FAQ entries and stations while the engine is assembled.
 struct Interner<'a> {
     terms: &'a PassageTerms,
-    extra: HashMap<String, u32>,
+    extra: FxMap<String, u32>,
     known: Vec<bool>,
 }
 
@@ -406,7 +406,7 @@ pub struct Engine {
     vocab: Vocab,
     faq_terms: Vec<FaqTerms>,
     /// Term id → the FAQ wordings, entries and answers that hold it.
-    faq_postings: HashMap<u32, FaqPostings>,
+    faq_postings: FxMap<u32, FaqPostings>,
     /// Entry `i`'s wordings are numbered from `wording_base[i]` on.
     wording_base: Vec<u32>,
     /// Finds the place a question names, in one pass over it.
@@ -416,10 +416,10 @@ pub struct Engine {
     /// Station indexes by district (without 区), in station order.
     district_stations: HashMap<String, Vec<usize>>,
     /// Article and station ids → their index in the knowledge.
-    article_by_id: HashMap<String, usize>,
+    article_by_id: FxMap<String, usize>,
     /// Questions that needed the article search (see [`Engine::article_searches`]).
     searches: std::sync::atomic::AtomicU64,
-    station_by_id: HashMap<String, usize>,
+    station_by_id: FxMap<String, usize>,
     /// Finds station names and aliases (normalised, without 的) in a question,
     /// the longest first; `station_of` maps each pattern to its station. One
     /// pass over the question, however many stations are imported.
@@ -429,13 +429,13 @@ pub struct Engine {
     /// The canonical term of "多少" (a question for a figure), if the lexicon has it.
     count_term: Option<u32>,
     /// Words that name a scope (a district, Beijing, the whole country) → scope key.
-    scope_terms: HashMap<String, u8>,
+    scope_terms: FxMap<String, u8>,
     /// Canonical question words from the lexicon (多少, 地址, 开放时间…).
-    question_words: std::collections::HashSet<String>,
+    question_words: FxSet<String>,
     /// Canonical context words from the lexicon (骑手, 手机, 电动车…).
-    context_words: std::collections::HashSet<String>,
+    context_words: FxSet<String>,
     /// Every FAQ wording, normalised without spaces → its entry.
-    exact_wordings: HashMap<String, usize>,
+    exact_wordings: FxMap<String, usize>,
 }
 
 impl Engine {
@@ -472,7 +472,7 @@ impl Engine {
         // terms keep the index's ids. FAQ entries and stations are few enough
         // to segment here.
         let store = index.terms();
-        let mut ids = Interner { terms: store, extra: HashMap::new(), known: (0..store.vocab_len() as u32).map(|id| store.is_matching(id)).collect() };
+        let mut ids = Interner { terms: store, extra: FxMap::default(), known: (0..store.vocab_len() as u32).map(|id| store.is_matching(id)).collect() };
 
         // FAQ wordings keep their word groups, weighed once the weights are known.
         let mut faq_groups: Vec<Vec<Vec<(u32, Vec<u32>)>>> = Vec::with_capacity(knowledge.faq.len());
@@ -556,7 +556,7 @@ impl Engine {
                 w.total = w.groups.iter().map(|g| g.weight).sum();
             }
         }
-        let mut faq_postings: HashMap<u32, FaqPostings> = HashMap::new();
+        let mut faq_postings: FxMap<u32, FaqPostings> = FxMap::default();
         let mut wording_base = Vec::with_capacity(faq_terms.len());
         let mut k = 0u32;
         for (i, f) in faq_terms.iter().enumerate() {

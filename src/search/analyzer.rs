@@ -3,7 +3,7 @@
 //! the very same analyzer, so a question and a document always meet on the
 //! same terms.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use jieba_rs::{Jieba, TokenizeMode};
@@ -13,8 +13,10 @@ use super::terms::{FxMap, FxSet};
 use crate::knowledge::Knowledge;
 use crate::text::normalize;
 
-/// The name under which the jieba tokenizer is registered in tantivy. Used by
-/// the schema and by [`super::register_tokenizer`] alike.
+/// The name under which the analyzer is registered in tantivy as a tokenizer,
+/// for text that is not segmented yet. The index's own fields hold terms the
+/// analyzer already made and use [`TERMS_TOKENIZER`]; both are registered by
+/// [`super::register_tokenizer`].
 pub const TOKENIZER_NAME: &str = "union_jieba";
 
 /// Filler phrases cut out before segmenting: jieba glues them to their
@@ -308,10 +310,10 @@ pub struct Analyzed {
 /// Scope keys: one per district (by its names and aliases in places.yaml), one
 /// for Beijing as a whole and one for the whole country. A question or a text
 /// names a scope when one of its words (see [`TermGroup::full`]) is a key here.
-pub fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> HashMap<String, u8> {
+pub fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> FxMap<String, u8> {
     const BEIJING: u8 = 200;
     const COUNTRY: u8 = 201;
-    let mut out = HashMap::new();
+    let mut out = FxMap::default();
     let mut add = |name: &str, key: u8| {
         for g in analyzer.term_groups(name) {
             out.entry(g.full).or_insert(key);

@@ -15,7 +15,6 @@
 pub mod analyzer;
 mod terms;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -25,7 +24,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, Schema, TextFieldI
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use analyzer::{Analyzed, Analyzer, JiebaTokenizer, TERM_SEPARATOR, TERMS_TOKENIZER, TOKENIZER_NAME, TermGroup, TermsTokenizer, scope_terms};
-pub use terms::{PassageTerms, Sentence};
+pub use terms::{FxHasher, FxMap, FxSet, PassageTerms, Sentence};
 
 use crate::knowledge::Knowledge;
 
@@ -283,7 +282,7 @@ fn fill(index: &Index, fields: Fields, knowledge: &Knowledge, analyzer: &Analyze
 }
 
 /// Segments a batch of passages on `workers` threads, in order.
-fn segment_batch(batch: &[Passage], knowledge: &Knowledge, analyzer: &Analyzer, scopes: &HashMap<String, u8>, workers: usize) -> Vec<terms::PassageText> {
+fn segment_batch(batch: &[Passage], knowledge: &Knowledge, analyzer: &Analyzer, scopes: &FxMap<String, u8>, workers: usize) -> Vec<terms::PassageText> {
     let one = |p: &Passage| terms::segment(analyzer, &knowledge.articles[p.article].paragraphs[p.paragraph], scopes);
     if workers <= 1 || batch.len() < 64 {
         return batch.iter().map(one).collect();

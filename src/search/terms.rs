@@ -82,7 +82,7 @@ pub(super) fn join(terms: &[String]) -> String {
 /// Segments a paragraph sentence by sentence: jieba never joins words across
 /// the punctuation that ends a sentence, so the body's terms are the
 /// sentences' terms in order, as if the paragraph had been segmented whole.
-pub(super) fn segment(analyzer: &Analyzer, para: &str, scopes: &HashMap<String, u8>) -> PassageText {
+pub(super) fn segment(analyzer: &Analyzer, para: &str, scopes: &FxMap<String, u8>) -> PassageText {
     let mut p = PassageText { body: String::with_capacity(para.len()), terms: String::new(), index_only: String::new(), scopes: Vec::new(), sentences: Vec::new() };
     for s in crate::text::sentences(para) {
         let start = s.as_ptr() as usize - para.as_ptr() as usize;
@@ -122,7 +122,7 @@ pub(super) fn segment(analyzer: &Analyzer, para: &str, scopes: &HashMap<String, 
     p
 }
 
-fn scopes_of(words: &[String], scopes: &HashMap<String, u8>) -> Vec<u8> {
+fn scopes_of(words: &[String], scopes: &FxMap<String, u8>) -> Vec<u8> {
     let mut v: Vec<u8> = words.iter().filter_map(|w| scopes.get(w).copied()).collect();
     v.sort_unstable();
     v.dedup();
@@ -423,7 +423,7 @@ impl Builder {
 
     /// Adds the next article's title: `joined` is title and subtitle read as
     /// one text, `values` the index terms of each value of the title field.
-    pub(super) fn add_title<'a>(&mut self, joined: &Analyzed, scopes: &HashMap<String, u8>, values: impl Iterator<Item = &'a [String]>) {
+    pub(super) fn add_title<'a>(&mut self, joined: &Analyzed, scopes: &FxMap<String, u8>, values: impl Iterator<Item = &'a [String]>) {
         for v in values {
             for t in v {
                 self.intern(t, TITLE);
