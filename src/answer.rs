@@ -738,7 +738,7 @@ impl Engine {
     pub fn search_articles(&self, question: &str, limit: usize) -> Vec<(String, usize, f32)> {
         let q = self.query(question);
         let counting = Cues::of(&text::normalize(question)).counting;
-        let hits = self.index.search(&self.analyzer.terms(question), ARTICLE_CANDIDATES).unwrap_or_default();
+        let hits = self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_default();
         let mut scratch = Scratch::default();
         let mut scored: Vec<(String, usize, f32)> = hits
             .into_iter()
@@ -773,7 +773,6 @@ impl Engine {
         let q = self.query(question);
         let norm = text::normalize(question);
         let mut out = String::new();
-        let terms = self.analyzer.terms(question);
         out.push_str("words:");
         for (g, t) in self.analyzer.term_groups(question).iter().zip(&q.terms) {
             out.push_str(&format!(" {}{}({:.2})", g.full, if g.subs.is_empty() { String::new() } else { format!("[{}]", g.subs.join(",")) }, t.weight));
@@ -782,7 +781,7 @@ impl Engine {
         let counting = Cues::of(&norm).counting;
         let mut cands: Vec<(String, f32)> = (0..self.faq_terms.len()).map(|i| (format!("faq:{}", self.knowledge.faq[i].id), self.faq_score(&q, i))).collect();
         let mut scratch = Scratch::default();
-        for (pid, bm25) in self.index.search(&terms, ARTICLE_CANDIDATES).unwrap_or_default() {
+        for (pid, bm25) in self.index.search(&q.search_terms, ARTICLE_CANDIDATES).unwrap_or_default() {
             let (s, w) = self.passage_score(&q, pid, counting, &mut scratch);
             let p = &self.passages[pid];
             let para = &self.knowledge.articles[p.article].paragraphs[p.paragraph];
@@ -800,7 +799,19 @@ impl Engine {
         let mut terms = Vec::new();
         let mut flat = Vec::new();
         let mut scopes = Vec::new();
-        let (search_terms, groups) = self.analyzer.question(question);
+        let (mut search_terms, groups) = self.analyzer.question(question);
+        // The article search looks for what the question is about: not for
+        // the words that ask (多少) or set the scene (骑手), which nearly every
+        // passage or none holds, nor for the sub-words of a word the articles
+        // hold whole (户外 and 劳动者 beside 户外劳动者). Each term left out is
+        // two posting lists fewer to merge; the passages found are scored on
+        // every word of the question all the same.
+        let covered_subs: Vec<&str> = groups
+            .iter()
+            .filter(|g| !g.subs.is_empty() && store.indexed(&g.full) != (false, false))
+            .flat_map(|g| g.subs.iter().filter(|s| **s != g.full).map(String::as_str))
+            .collect();
+        search_terms.retain(|t| !covered_subs.contains(&t.as_str()) && !self.question_words.contains(t) && !self.context_words.contains(t));
         for g in groups {
             let full = self.vocab.id(store, &g.full);
             let subs: Vec<(u32, f32)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize]))).collect();
