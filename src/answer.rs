@@ -952,6 +952,13 @@ impl Engine {
     /// Scores a passage; returns the score and the best window of sentences.
     /// `scratch` holds the masks (reused from passage to passage).
     fn passage_score(&self, q: &Query, pid: usize, counting: bool, scratch: &mut Scratch) -> (f32, std::ops::Range<usize>) {
+        self.passage_score_above(q, pid, counting, f32::MIN, scratch).expect("no floor")
+    }
+
+    /// [`Engine::passage_score`], or `None` without reading its windows when
+    /// the words of the whole passage bound its score below `floor` (see
+    /// [`Engine::window_bound`]).
+    fn passage_score_above(&self, q: &Query, pid: usize, counting: bool, floor: f32, scratch: &mut Scratch) -> Option<(f32, std::ops::Range<usize>)> {
         let Scratch { masks: scratch, counts } = scratch;
         let store = self.index.terms();
         let p = &self.passages[pid];
@@ -978,10 +985,14 @@ impl Engine {
                 whole_m[x] |= sent[k * w + x];
             }
         }
-        let whole = q.coverage_of(q.covered(whole_m).overlap);
+        let whole_covered = q.covered(whole_m);
+        let whole = q.coverage_of(whole_covered.overlap);
         // A question for a figure ("多少") is answered by a sentence with a
         // count in it ("2178家"), not by one that merely says "数量".
         let count_w = self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0);
+        if floor > f32::MIN && self.window_bound(q, &whole_covered, if counting { count_w } else { 0.0 }) < floor {
+            return None;
+        }
         // Whether each sentence states a count. A window states one when one
         // of its sentences does: a figure never runs across the punctuation
         // that ends a sentence.
@@ -1030,17 +1041,26 @@ impl Engine {
             }
         }
         let score = ARTICLE_DISCOUNT * (0.4 * whole + 0.6 * best.0.clamp(0.0, 1.0));
-        (score, best.1)
+        Some((score, best.1))
+    }
+
+    /// An upper bound of the score of a passage (or of any passage) whose
+    /// words, all together, cover `all` of the question. Every measure of a
+    /// window is at most what the whole gives: its coverage (which may gain
+    /// `count_w`, the count bonus), the weight it matches (which scales the
+    /// window's score up to [`ARTICLE_SPECIFIC_WEIGHT`]), and whether it
+    /// matches two words and one that names the topic (or is halved). The
+    /// rest only lowers it. A little slack covers rounding.
+    fn window_bound(&self, q: &Query, all: &Covered, count_w: f32) -> f32 {
+        let w = q.coverage_of(all.overlap).clamp(0.0, 1.0);
+        let halved = if all.matched < 2 || !all.names_topic { 0.5 } else { 1.0 };
+        let window = (w + count_w).max(0.0) * halved * (all.overlap / ARTICLE_SPECIFIC_WEIGHT).clamp(0.0, 1.0);
+        ARTICLE_DISCOUNT * (0.4 * w + 0.6 * window.min(1.0)) + 1e-3
     }
 
     /// An upper bound of any passage's score for this question (see
-    /// [`Engine::passage_score`]). Every measure of a passage is at most what
-    /// the words found anywhere in the articles give: its coverage `w` (whole
-    /// or in its best window, which may gain the count bonus), the weight a
-    /// window can match (which scales the window's score up to
-    /// [`ARTICLE_SPECIFIC_WEIGHT`]), and whether it can match two words and
-    /// one that names the topic (or is halved). The rest only lowers it. A
-    /// little slack covers rounding.
+    /// [`Engine::passage_score`]): [`Engine::window_bound`] of the words found
+    /// anywhere in the articles.
     fn passage_bound(&self, q: &Query, counting: bool) -> f32 {
         let store = self.index.terms();
         let mut all = Covered { overlap: 0.0, matched: 0, names_topic: false };
@@ -1052,11 +1072,8 @@ impl Engine {
                 all.names_topic |= !t.asks;
             }
         }
-        let w = q.coverage_of(all.overlap).clamp(0.0, 1.0);
         let count_w = if counting { self.count_term.and_then(|id| q.weight_of(id)).map(|w| w / q.total.max(1e-6)).unwrap_or(0.0) } else { 0.0 };
-        let halved = if all.matched < 2 || !all.names_topic { 0.5 } else { 1.0 };
-        let window = (w + count_w).max(0.0) * halved * (all.overlap / ARTICLE_SPECIFIC_WEIGHT).clamp(0.0, 1.0);
-        ARTICLE_DISCOUNT * (0.4 * w + 0.6 * window.min(1.0)) + 1e-3
+        self.window_bound(q, &all, count_w)
     }
 
     /// [`Query::scope_conflict`] over the scopes of a window's sentences and
@@ -1106,9 +1123,18 @@ impl Engine {
         let mut windows: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(hits.len());
         // The best passage of each article, articles in order of their first hit.
         let mut best_per_article: Vec<(usize, usize, f32)> = Vec::new();
+        // A passage that cannot reach the best candidate so far by the margin,
+        // nor the score of a suggestion, changes nothing in the answer (it
+        // can be neither the answer, nor its rival, nor a suggestion): its
+        // windows are not read.
+        let mut leader = faq_top[0];
         for (rank, (pid, _bm25)) in hits.iter().enumerate() {
-            let (mut s, window) = self.passage_score(&q, *pid, counting, &mut scratch);
+            let floor = if leader == f32::MIN { f32::MIN } else { (leader - MIN_MARGIN).min(MIN_SCORE - MIN_MARGIN) };
+            let Some((mut s, window)) = self.passage_score_above(&q, *pid, counting, floor, &mut scratch) else {
+                continue;
+            };
             s -= 0.002 * rank as f32; // BM25 order breaks ties
+            leader = leader.max(s);
             windows.push((*pid, window));
             let art = self.passages[*pid].article;
             match best_per_article.iter_mut().find(|(a, _, _)| *a == art) {
@@ -1565,6 +1591,14 @@ mod tests {
                 for pid in 0..engine.passages.len() {
                     let (s, _) = engine.passage_score(&q, pid, counting, &mut scratch);
                     assert!(s <= bound, "passage {pid} scores {s} > bound {bound} for {question} (counting {counting})");
+                    // Skipped under a floor only when it scores below it, and then
+                    // with the same score as the full reading when not skipped.
+                    for floor in [s - 1e-4, s, s + 1e-3, s + 0.05, 0.2, 0.4, 0.6] {
+                        match engine.passage_score_above(&q, pid, counting, floor, &mut scratch) {
+                            None => assert!(s < floor, "passage {pid} ({s}) skipped at floor {floor} for {question}"),
+                            Some((t, _)) => assert_eq!(t, s, "passage {pid} for {question}"),
+                        }
+                    }
                 }
             }
         }
