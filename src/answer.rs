@@ -211,6 +211,14 @@ thread_local! {
     static QUESTION_IDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// One bit per probe of the question (see [`Query::probes`]) for each FAQ
+/// wording (numbered across entries), entry's wordings together, and answer.
+struct FaqMasks {
+    wordings: Vec<u64>,
+    unions: Vec<u64>,
+    answers: Vec<u64>,
+}
+
 /// Which FAQ wordings (numbered across entries), entries' wordings and
 /// entries' answers hold a term: a question's scoring visits only what it
 /// touches.
@@ -885,43 +893,116 @@ impl Engine {
     fn faq_scores(&self, q: &Query) -> Vec<f32> {
         let w = q.words;
         let n = self.faq_terms.len();
-        let n_wordings = self.faq_terms.iter().map(|f| f.wordings.len()).sum::<usize>();
-        let mut wm = vec![0u64; n_wordings * w];
-        let mut um = vec![0u64; n * w];
-        let mut am = vec![0u64; n * w];
-        let set = |m: &mut [u64], at: u32, bit: usize| m[at as usize * w + bit / 64] |= 1 << (bit % 64);
-        for (bit, id) in q.probes.iter().enumerate() {
-            if let Some(p) = self.faq_postings.get(id) {
-                for &k in &p.wordings {
-                    set(&mut wm, k, bit);
-                }
-                for &i in &p.unions {
-                    set(&mut um, i, bit);
-                }
-                for &i in &p.answers {
-                    set(&mut am, i, bit);
-                }
-            }
-        }
-        QUESTION_IDS.with(|ids| {
-            let mut ids = ids.borrow_mut();
-            let words = self.vocab.weight.len().div_ceil(64).max(ids.len());
-            ids.resize(words, 0);
-            for &id in &q.flat {
-                ids[id as usize / 64] |= 1 << (id % 64);
-            }
-            let asked = |id: u32| ids.get(id as usize / 64).is_some_and(|b| b >> (id % 64) & 1 == 1);
-            let scores = (0..n)
+        let FaqMasks { wordings: wm, unions: um, answers: am } = self.faq_masks(q);
+        Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
+            (0..n)
                 .map(|i| {
                     let base = self.wording_base[i] as usize;
                     let k = self.faq_terms[i].wordings.len();
                     self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w], asked)
                 })
-                .collect();
+                .collect()
+        })
+    }
+
+    /// The FAQ entries that can matter to the answer, with their scores (as
+    /// [`Engine::faq_scores`] gives them; `exact`, the entry a question is
+    /// worded exactly as, gets 1.05 at least), in entry order. Entries are
+    /// read best bound first ([`Engine::entry_bound`]); once no entry left can
+    /// reach a suggestion's score nor come within the margin of the best so
+    /// far, the rest are left out: none of them could be the answer, its
+    /// rival or a suggestion.
+    fn faq_candidates(&self, q: &Query, exact: Option<usize>) -> Vec<(usize, f32)> {
+        let w = q.words;
+        let n = self.faq_terms.len();
+        let FaqMasks { wordings: wm, unions: um, answers: am } = self.faq_masks(q);
+        let mut order: Vec<(f32, usize)> = (0..n)
+            .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
+            .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
+            .collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
+            let mut out = Vec::new();
+            let mut leader = f32::MIN;
+            for &(bound, i) in &order {
+                if leader > f32::MIN && bound < (leader - MIN_MARGIN).min(SUGGEST_SCORE) {
+                    break;
+                }
+                let base = self.wording_base[i] as usize;
+                let k = self.faq_terms[i].wordings.len();
+                let mut s = self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w], asked);
+                if exact == Some(i) {
+                    s = s.max(1.0) + 0.05;
+                }
+                leader = leader.max(s);
+                if s > 0.0 {
+                    out.push((i, s));
+                }
+            }
+            out
+        });
+        out.sort_unstable_by_key(|&(i, _)| i);
+        out
+    }
+
+    /// An upper bound of entry `i`'s score from the masks of all its wordings
+    /// together and of its answer: a wording covers at most what they all
+    /// cover, and what the question says of it adds at most 0.4.
+    fn entry_bound(&self, q: &Query, i: usize, union: &[u64], answer: &[u64]) -> f32 {
+        let u = q.covered(union);
+        let cu = q.coverage_of(u.overlap);
+        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(q.covered(answer).overlap);
+        if !u.names_topic {
+            bound *= OFF_TOPIC_PENALTY;
+        }
+        if q.scope_conflict(&self.faq_terms[i].scopes) {
+            bound *= SCOPE_PENALTY;
+        }
+        bound + 1e-3
+    }
+
+    /// The masks of the FAQ wordings, entries' wordings and answers for a
+    /// question's probes (see [`Query::probes`]), from the postings.
+    fn faq_masks(&self, q: &Query) -> FaqMasks {
+        let w = q.words;
+        let n = self.faq_terms.len();
+        let n_wordings = self.faq_terms.iter().map(|f| f.wordings.len()).sum::<usize>();
+        let mut m = FaqMasks { wordings: vec![0u64; n_wordings * w], unions: vec![0u64; n * w], answers: vec![0u64; n * w] };
+        let set = |m: &mut [u64], at: u32, bit: usize| m[at as usize * w + bit / 64] |= 1 << (bit % 64);
+        for (bit, id) in q.probes.iter().enumerate() {
+            if let Some(p) = self.faq_postings.get(id) {
+                for &k in &p.wordings {
+                    set(&mut m.wordings, k, bit);
+                }
+                for &i in &p.unions {
+                    set(&mut m.unions, i, bit);
+                }
+                for &i in &p.answers {
+                    set(&mut m.answers, i, bit);
+                }
+            }
+        }
+        m
+    }
+
+    /// Runs `f` with a test for "the question has this term id" (a bit set
+    /// over the vocabulary, set for the question's ids and cleared after).
+    fn with_question_ids<T>(q: &Query, vocab_len: usize, f: impl FnOnce(&dyn Fn(u32) -> bool) -> T) -> T {
+        QUESTION_IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            let words = vocab_len.div_ceil(64).max(ids.len());
+            ids.resize(words, 0);
+            for &id in &q.flat {
+                ids[id as usize / 64] |= 1 << (id % 64);
+            }
+            let out = {
+                let ids = &*ids;
+                f(&|id: u32| ids.get(id as usize / 64).is_some_and(|b| b >> (id % 64) & 1 == 1))
+            };
             for &id in &q.flat {
                 ids[id as usize / 64] = 0;
             }
-            scores
+            out
         })
     }
 
@@ -1098,14 +1179,7 @@ impl Engine {
         let mut cands: Vec<(Cand, f32)> = Vec::new();
         // A question worded exactly as an entry lists it goes to that entry.
         let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();
-        for (i, mut s) in self.faq_scores(&q).into_iter().enumerate() {
-            if exact == Some(i) {
-                s = s.max(1.0) + 0.05;
-            }
-            if s > 0.0 {
-                cands.push((Cand::Faq(i), s));
-            }
-        }
+        cands.extend(self.faq_candidates(&q, exact).into_iter().map(|(i, s)| (Cand::Faq(i), s)));
         // No passage can score above `passage_bound`. When the best FAQ entry
         // leads that bound and every other entry by the margin, it is the
         // confident answer whatever the articles hold (no passage can be the
@@ -1580,6 +1654,39 @@ mod tests {
             let want = [any(CUE_WORDS[0]), any(CUE_WORDS[1]), any(CUE_WORDS[2]), any(CUE_WORDS[3]), any(CUE_WORDS[4]) || (norm.contains('有') && norm.ends_with(['吗', '么', '没', '不']))];
             assert_eq!([c.nearby, c.station, c.where_, c.counting, c.exists], want, "{q}");
         }
+    }
+
+    /// The matcher reads only the FAQ entries that can matter: those it reads
+    /// score as `faq_scores` says, and those it leaves out could be neither
+    /// the answer, its rival nor a suggestion.
+    #[test]
+    fn faq_candidates_leave_out_only_entries_that_cannot_matter() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (k, _) = Knowledge::load(&dir).unwrap();
+        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
+        let mut questions = crate::bench::question_mix(&cases, &k, 300, 11);
+        questions.extend(k.faq.iter().flat_map(|e| e.questions.iter().cloned()));
+        let engine = Engine::in_ram(k).unwrap();
+        let mut left_out = 0;
+        for question in &questions {
+            let q = engine.query(question);
+            let all = engine.faq_scores(&q);
+            let top = all.iter().copied().fold(0.0f32, f32::max);
+            let read = engine.faq_candidates(&q, None);
+            for &(i, s) in &read {
+                assert_eq!(s, all[i], "entry {i} for {question}");
+            }
+            for (i, &s) in all.iter().enumerate().filter(|(_, s)| **s > 0.0) {
+                if !read.iter().any(|&(j, _)| j == i) {
+                    left_out += 1;
+                    assert!(s < SUGGEST_SCORE && s < top - MIN_MARGIN, "entry {i} ({s}, top {top}) left out for {question}");
+                }
+            }
+            // The entry a question is worded exactly as is always read.
+            let exact = engine.faq_candidates(&q, Some(3));
+            assert!(exact.iter().any(|&(i, s)| i == 3 && s >= 1.05), "{question}");
+        }
+        assert!(left_out > 0, "the bound never left an entry out");
     }
 
     /// The article search is skipped on the strength of `passage_bound`: no
