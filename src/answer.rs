@@ -209,10 +209,13 @@ thread_local! {
     /// One bit per term id, set for the ids of the question being scored
     /// (and cleared after): a FAQ wording's words are looked up in it.
     static QUESTION_IDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The matcher's FAQ masks, reused from question to question.
+    static FAQ_MASKS: std::cell::Cell<FaqMasks> = std::cell::Cell::new(FaqMasks::default());
 }
 
 /// One bit per probe of the question (see [`Query::probes`]) for each FAQ
 /// wording (numbered across entries), entry's wordings together, and answer.
+#[derive(Default)]
 struct FaqMasks {
     wordings: Vec<u64>,
     unions: Vec<u64>,
@@ -424,6 +427,8 @@ pub struct Engine {
     faq_postings: FxMap<u32, FaqPostings>,
     /// Entry `i`'s wordings are numbered from `wording_base[i]` on.
     wording_base: Vec<u32>,
+    /// How many wordings all entries have.
+    wording_count: usize,
     /// Finds the place a question names, in one pass over it.
     place_finder: geo::PlaceFinder,
     /// The stations by latitude, for nearest-station look-ups.
@@ -614,6 +619,7 @@ impl Engine {
             vocab,
             faq_terms,
             faq_postings,
+            wording_count: k as usize,
             wording_base,
             place_finder,
             station_index,
@@ -893,7 +899,9 @@ impl Engine {
     fn faq_scores(&self, q: &Query) -> Vec<f32> {
         let w = q.words;
         let n = self.faq_terms.len();
-        let FaqMasks { wordings: wm, unions: um, answers: am } = self.faq_masks(q);
+        let mut masks = FaqMasks::default();
+        self.fill_faq_masks(q, &mut masks);
+        let FaqMasks { wordings: wm, unions: um, answers: am } = masks;
         Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             (0..n)
                 .map(|i| {
@@ -915,7 +923,9 @@ impl Engine {
     fn faq_candidates(&self, q: &Query, exact: Option<usize>) -> Vec<(usize, f32)> {
         let w = q.words;
         let n = self.faq_terms.len();
-        let FaqMasks { wordings: wm, unions: um, answers: am } = self.faq_masks(q);
+        let mut masks = FAQ_MASKS.take();
+        self.fill_faq_masks(q, &mut masks);
+        let FaqMasks { wordings: wm, unions: um, answers: am } = &masks;
         let mut order: Vec<(f32, usize)> = (0..n)
             .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
             .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
@@ -942,6 +952,7 @@ impl Engine {
             out
         });
         out.sort_unstable_by_key(|&(i, _)| i);
+        FAQ_MASKS.set(masks);
         out
     }
 
@@ -961,13 +972,17 @@ impl Engine {
         bound + 1e-3
     }
 
-    /// The masks of the FAQ wordings, entries' wordings and answers for a
-    /// question's probes (see [`Query::probes`]), from the postings.
-    fn faq_masks(&self, q: &Query) -> FaqMasks {
+    /// Sets `m` to the masks of the FAQ wordings, entries' wordings and
+    /// answers for a question's probes (see [`Query::probes`]), from the
+    /// postings (`m`'s buffers are reused).
+    fn fill_faq_masks(&self, q: &Query, m: &mut FaqMasks) {
         let w = q.words;
         let n = self.faq_terms.len();
-        let n_wordings = self.faq_terms.iter().map(|f| f.wordings.len()).sum::<usize>();
-        let mut m = FaqMasks { wordings: vec![0u64; n_wordings * w], unions: vec![0u64; n * w], answers: vec![0u64; n * w] };
+        let n_wordings = self.wording_count;
+        for (v, len) in [(&mut m.wordings, n_wordings * w), (&mut m.unions, n * w), (&mut m.answers, n * w)] {
+            v.clear();
+            v.resize(len, 0);
+        }
         let set = |m: &mut [u64], at: u32, bit: usize| m[at as usize * w + bit / 64] |= 1 << (bit % 64);
         for (bit, id) in q.probes.iter().enumerate() {
             if let Some(p) = self.faq_postings.get(id) {
@@ -982,7 +997,6 @@ impl Engine {
                 }
             }
         }
-        m
     }
 
     /// Runs `f` with a test for "the question has this term id" (a bit set
