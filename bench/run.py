@@ -2,9 +2,10 @@
 
 Run it with `bench/run` (which makes the virtual environment and builds
 union-bot first). It writes bench/results/results.md, results.json and
-latency.png. Both sides answer the same questions on the same machine, one
-after the other, each pinned to the same core when `taskset` exists; figures
-from repeated runs are medians, and the spread is reported.
+latency.png. Both sides answer the same questions on the same machine, in
+turns (a union-bot run, a baseline run, …), each pinned to the same core when
+`taskset` exists; figures from repeated runs are medians, and the spread is
+reported.
 
     bench/run [--quick] [--scales 16000,100000] [--repeats 3] [--work DIR] [--keep]
 """
@@ -103,23 +104,32 @@ def version(cmd):
 
 
 def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
-    """One corpus: union-bot's fresh builds and pinned serving runs, then the baseline's."""
+    """One corpus: union-bot's fresh builds, then serving runs of both sides
+    pinned to one core and taken in turns (union-bot, baseline, union-bot, …)
+    so that a change in the machine's speed during the run weighs on both
+    alike, then both cold starts."""
     res = {"name": name}
     log(f"{name}: union-bot, building the index ({args.builds}x, all cores)")
     builds = [run_json([BIN, "--knowledge", knowledge, "--data", data, "bench", "engine", "--questions", questions, "--rounds", "1", "--fresh", "--nearest-points", "100"]) for _ in range(args.builds)]
     res["union_build"] = {k: statistics.median(b[k] for b in builds) for k in ("load_ms", "analyzer_ms", "index_ms", "assemble_ms", "ready_ms", "vm_hwm_kb")}
     res["union_build"]["index_ms_all"] = [b["index_ms"] for b in builds]
-    log(f"{name}: union-bot, answering ({args.repeats}x {args.rounds} rounds, core {cpu})")
-    serve = [B for B in [run_json([BIN, "--knowledge", knowledge, "--data", data, "bench", "engine", "--questions", questions, "--rounds", str(args.rounds), "--nearest-points", "5000"] + (["--yardstick", yardstick] if yardstick else []), cpu) for _ in range(args.repeats)]]
-    res["union"] = median_report(serve)
-    res["union_cold"] = cold_start([BIN, "--knowledge", knowledge, "--data", data, "ask", COLD_QUESTION], args.cold, cpu)
-    if name != "seed" and int(name.rstrip("k")) * 1000 > args.baseline_max:
-        log(f"{name}: baseline skipped (--baseline-max {args.baseline_max})")
-        return res
+    with_baseline = name == "seed" or int(name.rstrip("k")) * 1000 <= args.baseline_max
     rounds = args.rounds if name == "seed" else 1
     repeats = args.repeats if name == "seed" else 1
-    log(f"{name}: baseline, building and answering ({repeats}x {rounds} rounds, core {cpu})")
-    base = [run_json([PY, BASELINE, "serve", "--knowledge", knowledge, "--questions", questions, "--rounds", str(rounds)] + (["--yardstick", yardstick] if yardstick else []), cpu) for _ in range(repeats)]
+    union_cmd = [BIN, "--knowledge", knowledge, "--data", data, "bench", "engine", "--questions", questions, "--rounds", str(args.rounds), "--nearest-points", "5000"] + (["--yardstick", yardstick] if yardstick else [])
+    base_cmd = [PY, BASELINE, "serve", "--knowledge", knowledge, "--questions", questions, "--rounds", str(rounds)] + (["--yardstick", yardstick] if yardstick else [])
+    serve, base = [], []
+    for i in range(args.repeats):
+        log(f"{name}: union-bot answering, run {i + 1}/{args.repeats} ({args.rounds} rounds, core {cpu})")
+        serve.append(run_json(union_cmd, cpu))
+        if with_baseline and i < repeats:
+            log(f"{name}: baseline building and answering, run {i + 1}/{repeats} ({rounds} rounds, core {cpu})")
+            base.append(run_json(base_cmd, cpu))
+    res["union"] = median_report(serve)
+    res["union_cold"] = cold_start([BIN, "--knowledge", knowledge, "--data", data, "ask", COLD_QUESTION], args.cold, cpu)
+    if not with_baseline:
+        log(f"{name}: baseline skipped (--baseline-max {args.baseline_max})")
+        return res
     res["baseline"] = median_report(base)
     cache = os.path.join(work, f"baseline-{name}.pickle")
     subprocess.run([PY, BASELINE, "build", "--knowledge", knowledge, "--cache", cache], check=True)

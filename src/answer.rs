@@ -930,7 +930,7 @@ impl Engine {
             .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
             .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
             .collect();
-        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
@@ -974,7 +974,7 @@ impl Engine {
 
     /// Sets `m` to the masks of the FAQ wordings, entries' wordings and
     /// answers for a question's probes (see [`Query::probes`]), from the
-    /// postings (`m`'s buffers are reused).
+    /// postings (`m`'s buffers are reused, zeroed first).
     fn fill_faq_masks(&self, q: &Query, m: &mut FaqMasks) {
         let w = q.words;
         let n = self.faq_terms.len();
@@ -1243,7 +1243,10 @@ impl Engine {
             }
         }
         cands.extend(best_per_article.iter().map(|&(_, pid, s)| (Cand::Passage(pid), s)));
-        cands.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Best first; ties keep the order candidates were listed in (a stable sort, without its buffer).
+        let mut ranked: Vec<(usize, f32)> = cands.iter().enumerate().map(|(k, c)| (k, c.1)).collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let cands: Vec<(Cand, f32)> = ranked.iter().map(|&(k, _)| cands[k]).collect();
 
         let Some(&(top, top_score)) = cands.first() else {
             return self.fallback(&cands);

@@ -182,7 +182,7 @@ impl Analyzer {
         let is_word = default_words(&tokens);
         let mut terms = Vec::new();
         let mut groups: Vec<TermGroup> = Vec::new();
-        let mut seen_terms = HashSet::new();
+        let mut seen_terms: Vec<&str> = Vec::with_capacity(16);
         for (tok, word) in tokens.iter().zip(is_word) {
             let w = tok.word;
             if w.trim().is_empty() || !has_alnum(w) {
@@ -195,7 +195,8 @@ impl Analyzer {
             if self.stop.contains(c) || self.stop.contains(w) {
                 continue;
             }
-            if seen_terms.insert(c) {
+            if !seen_terms.contains(&c) {
+                seen_terms.push(c);
                 terms.push(c.to_string());
             }
         }
