@@ -919,7 +919,8 @@ impl Engine {
     /// read best bound first ([`Engine::entry_bound`]); once no entry left can
     /// reach a suggestion's score nor come within the margin of the best so
     /// far, the rest are left out: none of them could be the answer, its
-    /// rival or a suggestion.
+    /// rival or a suggestion (the best so far only grows, so the thresholds
+    /// only rise).
     fn faq_candidates(&self, q: &Query, exact: Option<usize>) -> Vec<(usize, f32)> {
         let w = q.words;
         let n = self.faq_terms.len();
@@ -935,7 +936,11 @@ impl Engine {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
             for &(bound, i) in &order {
-                if leader > f32::MIN && bound < (leader - MIN_MARGIN).min(SUGGEST_SCORE) {
+                // Once the best so far is an answer (not a fallback), an entry
+                // matters only as its rival or a suggestion beside it (0.40);
+                // before that, also as a suggestion of the fallback (0.30).
+                let suggested = if leader >= MIN_SCORE { MIN_SCORE - MIN_MARGIN } else { SUGGEST_SCORE };
+                if leader > f32::MIN && bound < (leader - MIN_MARGIN).min(suggested) {
                     break;
                 }
                 let base = self.wording_base[i] as usize;
@@ -1696,7 +1701,8 @@ mod tests {
             for (i, &s) in all.iter().enumerate().filter(|(_, s)| **s > 0.0) {
                 if !read.iter().any(|&(j, _)| j == i) {
                     left_out += 1;
-                    assert!(s < SUGGEST_SCORE && s < top - MIN_MARGIN, "entry {i} ({s}, top {top}) left out for {question}");
+                    let suggested = if top >= MIN_SCORE { MIN_SCORE - MIN_MARGIN } else { SUGGEST_SCORE };
+                    assert!(s < suggested && s < top - MIN_MARGIN, "entry {i} ({s}, top {top}) left out for {question}");
                 }
             }
             // The entry a question is worded exactly as is always read.
