@@ -285,6 +285,7 @@ struct Scratch {
 }
 
 /// What a candidate (a mask) covers of a question.
+#[derive(Clone, Copy)]
 struct Covered {
     /// The question's weight it matches.
     overlap: f32,
@@ -652,14 +653,14 @@ impl Engine {
         let question = text::clip(question, text::MAX_QUESTION_CHARS);
         let norm = text::normalize(question);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
-        let mut answer = self.answer_normalized(question, &norm, place, minute);
+        let mut answer = self.answer_normalized(&norm, place, minute);
         if answer.district.is_none() {
             answer.district = place.map(|p| if p.is_district() { p.name.clone() } else { p.district.clone() }).filter(|d| !d.is_empty());
         }
         answer
     }
 
-    fn answer_normalized(&self, question: &str, norm: &str, place: Option<&crate::knowledge::Place>, minute: u16) -> Answer {
+    fn answer_normalized(&self, norm: &str, place: Option<&crate::knowledge::Place>, minute: u16) -> Answer {
         if norm.is_empty() {
             let mut a = Answer::new(Kind::Empty);
             a.suggestions = self.default_suggestions();
@@ -692,7 +693,7 @@ impl Engine {
             a.score = 1.0;
             return a;
         }
-        self.match_question(question, norm, cues.counting)
+        self.match_question(norm, cues.counting)
     }
 
     /// The stations nearest to a shared location.
@@ -816,11 +817,19 @@ impl Engine {
     }
 
     fn query(&self, question: &str) -> Query {
+        self.query_of(self.analyzer.question(question))
+    }
+
+    /// [`Engine::query`] of a question already normalised.
+    fn query_normalized(&self, norm: &str) -> Query {
+        self.query_of(self.analyzer.question_normalized(norm))
+    }
+
+    fn query_of(&self, (mut search_terms, groups): (Vec<String>, Vec<crate::search::TermGroup>)) -> Query {
         let store = self.index.terms();
         let mut terms = Vec::new();
         let mut flat = Vec::new();
         let mut scopes = Vec::new();
-        let (mut search_terms, groups) = self.analyzer.question(question);
         // The article search looks for what the question is about: not for
         // the words that ask (多少) or set the scene (骑手), which nearly every
         // passage or none holds, nor for the sub-words of a word the articles
@@ -927,15 +936,20 @@ impl Engine {
         let mut masks = FAQ_MASKS.take();
         self.fill_faq_masks(q, &mut masks);
         let FaqMasks { wordings: wm, unions: um, answers: am } = &masks;
-        let mut order: Vec<(f32, usize)> = (0..n)
+        // Per entry: its bound, what all its wordings cover, what its answer covers.
+        let mut order: Vec<(f32, usize, Covered, f32)> = (0..n)
             .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
-            .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
+            .map(|i| {
+                let u = q.covered(&um[i * w..(i + 1) * w]);
+                let a = q.covered(&am[i * w..(i + 1) * w]).overlap;
+                (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &u, a) }, i, u, a)
+            })
             .collect();
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
-            for &(bound, i) in &order {
+            for &(bound, i, u, a) in &order {
                 // Once the best so far is an answer (not a fallback), an entry
                 // matters only as its rival or a suggestion beside it (0.40);
                 // before that, also as a suggestion of the fallback (0.30).
@@ -945,7 +959,8 @@ impl Engine {
                 }
                 let base = self.wording_base[i] as usize;
                 let k = self.faq_terms[i].wordings.len();
-                let mut s = self.faq_entry_score(q, i, &wm[base * w..(base + k) * w], &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w], asked);
+                let best = self.best_wording(q, i, &wm[base * w..(base + k) * w], asked);
+                let mut s = self.entry_score(q, i, best, &u, a);
                 if exact == Some(i) {
                     s = s.max(1.0) + 0.05;
                 }
@@ -961,13 +976,13 @@ impl Engine {
         out
     }
 
-    /// An upper bound of entry `i`'s score from the masks of all its wordings
-    /// together and of its answer: a wording covers at most what they all
-    /// cover, and what the question says of it adds at most 0.4.
-    fn entry_bound(&self, q: &Query, i: usize, union: &[u64], answer: &[u64]) -> f32 {
-        let u = q.covered(union);
+    /// An upper bound of entry `i`'s score from what all its wordings
+    /// together cover (`u`) and what its answer covers (`a`): a wording covers
+    /// at most what they all cover, and what the question says of it adds at
+    /// most 0.4.
+    fn entry_bound(&self, q: &Query, i: usize, u: &Covered, a: f32) -> f32 {
         let cu = q.coverage_of(u.overlap);
-        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(q.covered(answer).overlap);
+        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(a);
         if !u.names_topic {
             bound *= OFF_TOPIC_PENALTY;
         }
@@ -1028,6 +1043,12 @@ impl Engine {
     /// Entry `i`'s score given the masks of its wordings (one after another),
     /// of all its wordings together and of its answer.
     fn faq_entry_score(&self, q: &Query, i: usize, wordings: &[u64], union: &[u64], answer: &[u64], asked: impl Fn(u32) -> bool + Copy) -> f32 {
+        let best = self.best_wording(q, i, wordings, asked);
+        self.entry_score(q, i, best, &q.covered(union), q.covered(answer).overlap)
+    }
+
+    /// The score of entry `i`'s best wording, given their masks (one after another).
+    fn best_wording(&self, q: &Query, i: usize, wordings: &[u64], asked: impl Fn(u32) -> bool + Copy) -> f32 {
         let f = &self.faq_terms[i];
         let w = q.words;
         let mut best = 0.0f32;
@@ -1049,12 +1070,17 @@ impl Engine {
             let s = share + 0.4 * said / wording.total.max(1e-6);
             best = best.max(s);
         }
-        let u = q.covered(union);
-        let mut score = 0.6 * best + 0.25 * q.coverage_of(u.overlap) + 0.15 * q.coverage_of(q.covered(answer).overlap);
+        best
+    }
+
+    /// Entry `i`'s score from its best wording's, what all its wordings
+    /// together cover (`u`) and what its answer covers (`a`).
+    fn entry_score(&self, q: &Query, i: usize, best: f32, u: &Covered, a: f32) -> f32 {
+        let mut score = 0.6 * best + 0.25 * q.coverage_of(u.overlap) + 0.15 * q.coverage_of(a);
         if !u.names_topic {
             score *= OFF_TOPIC_PENALTY;
         }
-        if q.scope_conflict(&f.scopes) {
+        if q.scope_conflict(&self.faq_terms[i].scopes) {
             score *= SCOPE_PENALTY;
         }
         score
@@ -1193,8 +1219,8 @@ impl Engine {
         !q.scopes.is_empty() && parts.iter().any(|p| !p.is_empty()) && !parts.iter().any(|p| p.iter().any(|s| q.scopes.contains(s)))
     }
 
-    fn match_question(&self, question: &str, norm: &str, counting: bool) -> Answer {
-        let q = self.query(question);
+    fn match_question(&self, norm: &str, counting: bool) -> Answer {
+        let q = self.query_normalized(norm);
         let mut cands: Vec<(Cand, f32)> = Vec::new();
         // A question worded exactly as an entry lists it goes to that entry.
         let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();

@@ -177,7 +177,16 @@ impl Analyzer {
     /// groups ([`Analyzer::term_groups`]) from one segmentation: the engine
     /// needs both for every question.
     pub fn question(&self, text: &str) -> (Vec<String>, Vec<TermGroup>) {
-        let n = prepare(text);
+        self.question_prepared(prepare(text))
+    }
+
+    /// [`Analyzer::question`] of a text already normalised ([`normalize`]),
+    /// which is not normalised again.
+    pub fn question_normalized(&self, norm: &str) -> (Vec<String>, Vec<TermGroup>) {
+        self.question_prepared(strip_before_segmenting(norm.to_string()))
+    }
+
+    fn question_prepared(&self, n: String) -> (Vec<String>, Vec<TermGroup>) {
         let tokens = self.jieba.cut_for_search(&n, true);
         let is_word = default_words(&tokens);
         let mut terms = Vec::new();
@@ -337,7 +346,10 @@ pub fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> FxMap<String, 
 
 /// Normalises and cuts out filler phrases (see [`STRIP_BEFORE_SEGMENTING`]).
 fn prepare(text: &str) -> String {
-    let mut n = normalize(text);
+    strip_before_segmenting(normalize(text))
+}
+
+fn strip_before_segmenting(mut n: String) -> String {
     for p in STRIP_BEFORE_SEGMENTING {
         if n.contains(p) {
             n = n.replace(p, " ");
