@@ -271,6 +271,13 @@ struct Query {
     count_bit: Option<u16>,
     /// u64 words in a mask.
     words: usize,
+    /// Per probe: the most a candidate holding it can gain of the question's
+    /// weight (summed over the words it is, or is a sub-word of), for
+    /// [`Query::overlap_bound`].
+    probe_gain: Vec<f32>,
+    /// The probes of words that name the topic (not question or context
+    /// words), as a mask.
+    topic_mask: Vec<u64>,
     /// The question's matching terms, for the article search.
     search_terms: Vec<String>,
 }
@@ -338,6 +345,27 @@ impl Query {
             }
         }
         c
+    }
+
+    /// An upper bound of `covered(m).overlap`, from the probes alone: each
+    /// word a candidate matches gains at most what the probe it matches by
+    /// can give (a little slack covers rounding).
+    fn overlap_bound(&self, m: &[u64]) -> f32 {
+        let mut sum = 0.0f32;
+        for (x, &word) in m.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                sum += self.probe_gain[x * 64 + bits.trailing_zeros() as usize];
+                bits &= bits - 1;
+            }
+        }
+        sum * (1.0 + 1e-4) + 1e-6
+    }
+
+    /// Whether a candidate with mask `m` may match a word that names the
+    /// topic (when not, `covered(m).names_topic` is false).
+    fn may_name_topic(&self, m: &[u64]) -> bool {
+        m.iter().zip(&self.topic_mask).any(|(a, b)| a & b != 0)
     }
 
     /// The share of the question's weight that `overlap` is.
@@ -884,7 +912,20 @@ impl Engine {
         }
         let count_bit = self.count_term.and_then(bit);
         let words = probes.len().div_ceil(64).max(1);
-        Query { terms, total, flat, scopes, probes, count_bit, words, search_terms }
+        let mut probe_gain = vec![0.0f32; probes.len()];
+        let mut topic_mask = vec![0u64; words];
+        for t in &terms {
+            let gains = t.full_bit.map(|b| (b, t.weight)).into_iter().chain(
+                t.subs.iter().zip(&t.sub_bits).map(|((_, w), &b)| (b, t.weight * ((w / t.weight.max(1e-6)).min(1.0) * SUB_WORD_CREDIT))),
+            );
+            for (b, gain) in gains {
+                probe_gain[b as usize] += gain;
+                if !t.asks {
+                    topic_mask[b as usize / 64] |= 1 << (b % 64);
+                }
+            }
+        }
+        Query { terms, total, flat, scopes, probes, count_bit, words, probe_gain, topic_mask, search_terms }
     }
 
     /// One FAQ entry's score (`explain`, `check`); the matcher scores them
@@ -936,26 +977,29 @@ impl Engine {
         let mut masks = FAQ_MASKS.take();
         self.fill_faq_masks(q, &mut masks);
         let FaqMasks { wordings: wm, unions: um, answers: am } = &masks;
-        // Per entry: its bound, what all its wordings cover, what its answer covers.
-        let mut order: Vec<(f32, usize, Covered, f32)> = (0..n)
+        // Entries in order of their quick bound; each is then bounded again
+        // on its words before its wordings are read.
+        let mut order: Vec<(f32, usize)> = (0..n)
             .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
-            .map(|i| {
-                let u = q.covered(&um[i * w..(i + 1) * w]);
-                let a = q.covered(&am[i * w..(i + 1) * w]).overlap;
-                (if exact == Some(i) { f32::MAX } else { self.entry_bound(q, i, &u, a) }, i, u, a)
-            })
+            .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_quick_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
             .collect();
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
-            for &(bound, i, u, a) in &order {
+            for &(quick, i) in &order {
                 // Once the best so far is an answer (not a fallback), an entry
                 // matters only as its rival or a suggestion beside it (0.40);
                 // before that, also as a suggestion of the fallback (0.30).
                 let suggested = if leader >= MIN_SCORE { MIN_SCORE - MIN_MARGIN } else { SUGGEST_SCORE };
-                if leader > f32::MIN && bound < (leader - MIN_MARGIN).min(suggested) {
+                let floor = if leader > f32::MIN { (leader - MIN_MARGIN).min(suggested) } else { f32::MIN };
+                if quick < floor {
                     break;
+                }
+                let u = q.covered(&um[i * w..(i + 1) * w]);
+                let a = q.covered(&am[i * w..(i + 1) * w]).overlap;
+                if exact != Some(i) && self.entry_bound(q, i, &u, a) < floor {
+                    continue;
                 }
                 let base = self.wording_base[i] as usize;
                 let k = self.faq_terms[i].wordings.len();
@@ -974,6 +1018,20 @@ impl Engine {
         out.sort_unstable_by_key(|&(i, _)| i);
         FAQ_MASKS.set(masks);
         out
+    }
+
+    /// A cheaper (looser) bound than [`Engine::entry_bound`], from the masks
+    /// alone ([`Query::overlap_bound`]): no word by word reading.
+    fn entry_quick_bound(&self, q: &Query, i: usize, union: &[u64], answer: &[u64]) -> f32 {
+        let cu = q.coverage_of(q.overlap_bound(union));
+        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(q.overlap_bound(answer));
+        if !q.may_name_topic(union) {
+            bound *= OFF_TOPIC_PENALTY;
+        }
+        if q.scope_conflict(&self.faq_terms[i].scopes) {
+            bound *= SCOPE_PENALTY;
+        }
+        bound + 1e-3
     }
 
     /// An upper bound of entry `i`'s score from what all its wordings
@@ -1730,6 +1788,16 @@ mod tests {
                     let suggested = if top >= MIN_SCORE { MIN_SCORE - MIN_MARGIN } else { SUGGEST_SCORE };
                     assert!(s < suggested && s < top - MIN_MARGIN, "entry {i} ({s}, top {top}) left out for {question}");
                 }
+            }
+            // The quick bound holds the bound, which holds the score.
+            let w = q.words;
+            let mut m = FaqMasks::default();
+            engine.fill_faq_masks(&q, &mut m);
+            for (i, &s) in all.iter().enumerate() {
+                let (um, am) = (&m.unions[i * w..(i + 1) * w], &m.answers[i * w..(i + 1) * w]);
+                let bound = engine.entry_bound(&q, i, &q.covered(um), q.covered(am).overlap);
+                let quick = engine.entry_quick_bound(&q, i, um, am);
+                assert!(s <= bound && bound <= quick, "entry {i}: score {s}, bound {bound}, quick {quick} for {question}");
             }
             // The entry a question is worded exactly as is always read.
             let exact = engine.faq_candidates(&q, Some(3));
