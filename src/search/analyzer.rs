@@ -154,12 +154,14 @@ impl Analyzer {
             if !has_alnum(w) {
                 continue;
             }
-            let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
+            let canon = self.canon.get(w).map(String::as_str);
+            let c = canon.unwrap_or(w);
             if self.stop.contains(c) {
                 continue;
             }
             emit(Part::Index, c);
-            if self.stop.contains(w) {
+            // A word that is its own canonical form was just looked up.
+            if canon.is_some() && self.stop.contains(w) {
                 emit(Part::IndexOnly, c);
                 continue;
             }
