@@ -1762,16 +1762,23 @@ mod tests {
         }
     }
 
+    /// The seed knowledge, and questions to probe the matcher with: 300 mixed
+    /// from our regression wordings and faq.yaml (`seed` picks them), then
+    /// every FAQ wording.
+    fn knowledge_and_questions(seed: u64) -> (Knowledge, Vec<String>) {
+        let (k, _) = Knowledge::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).unwrap();
+        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
+        let mut questions = crate::bench::question_mix(&cases, &k, 300, seed);
+        questions.extend(k.faq.iter().flat_map(|e| e.questions.iter().cloned()));
+        (k, questions)
+    }
+
     /// The matcher reads only the FAQ entries that can matter: those it reads
     /// score as `faq_scores` says, and those it leaves out could be neither
     /// the answer, its rival nor a suggestion.
     #[test]
     fn faq_candidates_leave_out_only_entries_that_cannot_matter() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let (k, _) = Knowledge::load(&dir).unwrap();
-        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
-        let mut questions = crate::bench::question_mix(&cases, &k, 300, 11);
-        questions.extend(k.faq.iter().flat_map(|e| e.questions.iter().cloned()));
+        let (k, questions) = knowledge_and_questions(11);
         let engine = Engine::in_ram(k).unwrap();
         let mut left_out = 0;
         for question in &questions {
@@ -1810,11 +1817,7 @@ mod tests {
     /// passage may ever score above it.
     #[test]
     fn no_passage_scores_above_the_bound() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let (k, _) = Knowledge::load(&dir).unwrap();
-        let cases = crate::eval::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
-        let mut questions = crate::bench::question_mix(&cases, &k, 300, 9);
-        questions.extend(k.faq.iter().flat_map(|e| e.questions.iter().cloned()));
+        let (k, mut questions) = knowledge_and_questions(9);
         questions.extend(k.articles.iter().map(|a| a.title.clone()));
         questions.extend(k.articles.iter().flat_map(|a| a.paragraphs.first().cloned()));
         let engine = Engine::in_ram(k).unwrap();
