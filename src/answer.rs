@@ -1023,31 +1023,17 @@ impl Engine {
     /// A cheaper (looser) bound than [`Engine::entry_bound`], from the masks
     /// alone ([`Query::overlap_bound`]): no word by word reading.
     fn entry_quick_bound(&self, q: &Query, i: usize, union: &[u64], answer: &[u64]) -> f32 {
-        let cu = q.coverage_of(q.overlap_bound(union));
-        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(q.overlap_bound(answer));
-        if !q.may_name_topic(union) {
-            bound *= OFF_TOPIC_PENALTY;
-        }
-        if q.scope_conflict(&self.faq_terms[i].scopes) {
-            bound *= SCOPE_PENALTY;
-        }
-        bound + 1e-3
+        let u = Covered { overlap: q.overlap_bound(union), matched: 0, names_topic: q.may_name_topic(union) };
+        self.entry_bound(q, i, &u, q.overlap_bound(answer))
     }
 
     /// An upper bound of entry `i`'s score from what all its wordings
-    /// together cover (`u`) and what its answer covers (`a`): a wording covers
+    /// together cover (`u`) and what its answer covers (`a`): the entry's
+    /// score with its best wording at the most it can be (a wording covers
     /// at most what they all cover, and what the question says of it adds at
-    /// most 0.4.
+    /// most 0.4), and a little slack for rounding.
     fn entry_bound(&self, q: &Query, i: usize, u: &Covered, a: f32) -> f32 {
-        let cu = q.coverage_of(u.overlap);
-        let mut bound = 0.6 * (0.6 * cu + 0.4) + 0.25 * cu + 0.15 * q.coverage_of(a);
-        if !u.names_topic {
-            bound *= OFF_TOPIC_PENALTY;
-        }
-        if q.scope_conflict(&self.faq_terms[i].scopes) {
-            bound *= SCOPE_PENALTY;
-        }
-        bound + 1e-3
+        self.entry_score(q, i, 0.6 * q.coverage_of(u.overlap) + 0.4, u, a) + 1e-3
     }
 
     /// Sets `m` to the masks of the FAQ wordings, entries' wordings and
