@@ -988,11 +988,7 @@ impl Engine {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
             for &(quick, i) in &order {
-                // Once the best so far is an answer (not a fallback), an entry
-                // matters only as its rival or a suggestion beside it (0.40);
-                // before that, also as a suggestion of the fallback (0.30).
-                let suggested = if leader >= MIN_SCORE { MIN_SCORE - MIN_MARGIN } else { SUGGEST_SCORE };
-                let floor = if leader > f32::MIN { (leader - MIN_MARGIN).min(suggested) } else { f32::MIN };
+                let floor = irrelevant_below(leader, true);
                 if quick < floor {
                     break;
                 }
@@ -1303,7 +1299,7 @@ impl Engine {
         // windows are not read.
         let mut leader = faq_top[0];
         for (rank, (pid, _bm25)) in hits.iter().enumerate() {
-            let floor = if leader == f32::MIN { f32::MIN } else { (leader - MIN_MARGIN).min(MIN_SCORE - MIN_MARGIN) };
+            let floor = irrelevant_below(leader, false);
             let Some((mut s, window)) = self.passage_score_above(&q, *pid, counting, floor, &mut scratch) else {
                 continue;
             };
@@ -1680,6 +1676,21 @@ fn has_count(s: &str) -> bool {
         }
     }
     false
+}
+
+/// The score under which a candidate cannot change the answer, given the
+/// best candidate so far (`leader`; `f32::MIN` when there is none yet): it
+/// can be neither the answer, nor its rival (within [`MIN_MARGIN`]), nor a
+/// suggestion beside a doubtful answer (`MIN_SCORE - MIN_MARGIN`), nor, for
+/// a FAQ entry (`faq`) while the best so far is below [`MIN_SCORE`], one of
+/// the fallback's suggestions ([`SUGGEST_SCORE`]). The best so far only
+/// grows, so this only rises.
+fn irrelevant_below(leader: f32, faq: bool) -> f32 {
+    if leader == f32::MIN {
+        return f32::MIN;
+    }
+    let suggested = if faq && leader < MIN_SCORE { SUGGEST_SCORE } else { MIN_SCORE - MIN_MARGIN };
+    (leader - MIN_MARGIN).min(suggested)
 }
 
 /// A name without spaces and the particle 的, for matching station names.
