@@ -1,12 +1,13 @@
 //! Checks that need the engine, not only the files: every FAQ wording must
 //! route to its own entry (or an editor's new entry silently steals, or loses,
-//! questions), entries should not be near-duplicates, and every answer must
-//! fit in one Telegram message as rendered.
+//! questions), entries should not be near-duplicates, every answer must
+//! fit in one Telegram message as rendered, and every id must make a
+//! reference ([`Ref`]) that fits in a button and a deep link.
 
 use std::collections::BTreeMap;
 
-use crate::answer::Engine;
-use crate::knowledge::{FAQ_FILE, Problem};
+use crate::engine::{Engine, Ref};
+use crate::knowledge::{FAQ_FILE, Problem, STATIONS_FILE};
 use crate::reply;
 
 /// A wording that scores at least this for another entry, and within
@@ -15,12 +16,13 @@ use crate::reply;
 pub const ALIKE_SCORE: f32 = 0.85;
 pub const ALIKE_MARGIN: f32 = 0.08;
 
-/// Routing errors, rendering errors and "alike" warnings, each at its line in faq.yaml.
+/// Routing errors, rendering errors and "alike" warnings, each at its line
+/// in faq.yaml, and ids that make no reference (see [`references`]).
 pub fn routing(engine: &Engine) -> Vec<Problem> {
     let k = &engine.knowledge;
     let path = k.dir.join(FAQ_FILE);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut problems = Vec::new();
+    let mut problems = references(engine);
     // (entry, other) → the wording that makes them alike: its entry, line, score for the other.
     let mut alike: BTreeMap<(String, String), (String, String, usize, f32)> = BTreeMap::new();
     for e in &k.faq {
@@ -47,7 +49,7 @@ pub fn routing(engine: &Engine) -> Vec<Problem> {
                 }
             }
         }
-        if let Some(a) = engine.answer_ref(&format!("f:{}", e.id)) {
+        if let Some(a) = engine.answer_to(&Ref::Faq(e.id.clone())) {
             let parts = reply::html(&a);
             if parts.len() > 1 {
                 problems.push(Problem::error(
@@ -67,6 +69,30 @@ pub fn routing(engine: &Engine) -> Vec<Problem> {
                 "entries \"{a}\" and \"{b}\" are alike: \"{q}\" (of \"{owner}\") scores {s:.2} for \"{other}\" too; merge them or make their wordings more distinct"
             ),
         ));
+    }
+    problems
+}
+
+/// Every FAQ entry and station must make a [`Ref`] whose text form a
+/// button and a deep link can carry (and every article).
+pub fn references(engine: &Engine) -> Vec<Problem> {
+    let k = &engine.knowledge;
+    let mut problems = Vec::new();
+    let faq_text = std::fs::read_to_string(k.dir.join(FAQ_FILE)).unwrap_or_default();
+    let stations_text = std::fs::read_to_string(k.dir.join(STATIONS_FILE)).unwrap_or_default();
+    let refs = k.faq.iter().map(|e| (Ref::Faq(e.id.clone()), FAQ_FILE, &faq_text)).chain(k.stations.iter().map(|s| (Ref::Station(s.id.clone()), STATIONS_FILE, &stations_text)));
+    for (r, file, text) in refs {
+        if let Err(e) = r.validate() {
+            let id = match &r {
+                Ref::Faq(id) | Ref::Station(id) | Ref::Article(id) | Ref::Passage { article: id, .. } => id,
+            };
+            problems.push(Problem::error(&k.dir.join(file), line_of(text, 1, &format!("id: {id}")), format!("id \"{id}\": {e}")));
+        }
+    }
+    for a in &k.articles {
+        if let Err(e) = Ref::Article(a.id.clone()).validate() {
+            problems.push(Problem::error(&k.dir.join(crate::knowledge::ARTICLES_DIR).join(format!("{}.md", a.id)), 1, format!("article id \"{}\": {e}", a.id)));
+        }
     }
     problems
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::answer::{Answer, Engine, Source, StationHit};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KNOWLEDGE_DIR, Paths};
-use crate::knowledge::{Knowledge, Problem, Severity};
+use crate::knowledge::{Knowledge, Severity};
 use crate::{check, eval, reply};
 
 /// 工会小助手: answers Beijing workers' questions about their trade union's services.
@@ -354,9 +354,4 @@ fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
     println!("{}\n", journal.stats_report(now));
     println!("{}", journal.unanswered_report(limit));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Problems as `file:line: message` lines (for the Telegram admin channel).
-pub fn format_problems(problems: &[Problem]) -> String {
-    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
 }

@@ -7,20 +7,15 @@
 
 use crate::knowledge::{Place, Station};
 
-/// Beijing's bounding box (generous by a few kilometres).
-pub const BEIJING_LAT: (f64, f64) = (39.40, 41.10);
-pub const BEIJING_LON: (f64, f64) = (115.40, 117.55);
+/// Beijing's bounding box: the knowledge covers Beijing, and holds every
+/// coordinate it lists to it (so the box lives with the knowledge).
+pub use crate::knowledge::{BEIJING_LAT, BEIJING_LON, in_beijing};
 
 /// How many stations a nearby answer lists.
 pub const NEAREST_COUNT: usize = 5;
 /// Stations further than this are "not nearby"; we still list the closest ones,
 /// but say that nothing is close.
 pub const NEARBY_RADIUS_M: f64 = 5_000.0;
-
-/// Whether a point lies in Beijing's bounding box.
-pub fn in_beijing(lat: f64, lon: f64) -> bool {
-    (BEIJING_LAT.0..=BEIJING_LAT.1).contains(&lat) && (BEIJING_LON.0..=BEIJING_LON.1).contains(&lon)
-}
 
 /// Great-circle distance in metres (haversine, mean Earth radius).
 pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
@@ -35,28 +30,13 @@ pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 /// The mean Earth radius [`haversine_m`] uses, in metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Indexes of the `k` stations nearest to a point, with their distances,
-/// nearest first (on equal distances, the station listed first). A scan of
-/// every station: [`StationIndex::nearest`] gives the same, faster.
-pub fn nearest(stations: &[Station], lat: f64, lon: f64, k: usize) -> Vec<(usize, f64)> {
-    let mut all: Vec<(usize, f64)> = stations.iter().enumerate().map(|(i, s)| (i, haversine_m(lat, lon, s.lat, s.lon))).collect();
-    let k = k.min(all.len());
-    if k == 0 {
-        return Vec::new();
-    }
-    let order = |a: &(usize, f64), b: &(usize, f64)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
-    all.select_nth_unstable_by(k - 1, order);
-    all.truncate(k);
-    all.sort_by(order);
-    all
-}
-
 /// The stations sorted by latitude, for nearest-station look-ups that measure
 /// only the stations in a band around the point. A station further north or
 /// south than the k-th nearest found so far cannot be nearer (a great-circle
 /// distance is at least the difference in latitude), so the band stops
 /// growing there. A scan of 11,000 stations took 0.6 ms; this takes a few µs
-/// and returns the same stations in the same order as [`nearest`].
+/// and returns the same stations in the same order as a scan of them all
+/// (tested).
 pub struct StationIndex {
     /// (latitude, longitude, station index), by latitude.
     by_lat: Vec<(f64, f64, u32)>,
@@ -133,7 +113,7 @@ impl StationIndex {
     }
 }
 
-/// Finds the place a question names, as [`find_place`] does (the longest
+/// Finds the place a question names, as a search for each name would (the longest
 /// name or alias of at least two characters, the first listed on a tie), in
 /// one pass over the question instead of normalising and searching every
 /// name: that was a third of the time spent answering a question.
@@ -174,24 +154,6 @@ impl PlaceFinder {
         }
         best.map(|(k, _)| self.of[k].0)
     }
-}
-
-/// A place mentioned in a question, found by the longest name or alias.
-pub fn find_place<'a>(places: &'a [Place], normalized_question: &str) -> Option<&'a Place> {
-    let mut best: Option<(&Place, usize)> = None;
-    for p in places {
-        for name in std::iter::once(&p.name).chain(&p.aliases) {
-            let n = crate::text::normalize(name);
-            if n.chars().count() < 2 || !normalized_question.contains(&n) {
-                continue;
-            }
-            let len = n.chars().count();
-            if best.is_none_or(|(_, l)| len > l) {
-                best = Some((p, len));
-            }
-        }
-    }
-    best.map(|(p, _)| p)
 }
 
 /// Minutes after midnight, Beijing time (UTC+8 all year, no daylight saving).
@@ -250,6 +212,41 @@ pub fn format_distance(m: f64) -> String {
 mod tests {
     use super::*;
 
+    /// Indexes of the `k` stations nearest to a point, with their distances,
+    /// nearest first (on equal distances, the station listed first). A scan of
+    /// every station, kept to check [`StationIndex::nearest`] against.
+    fn nearest(stations: &[Station], lat: f64, lon: f64, k: usize) -> Vec<(usize, f64)> {
+        let mut all: Vec<(usize, f64)> = stations.iter().enumerate().map(|(i, s)| (i, haversine_m(lat, lon, s.lat, s.lon))).collect();
+        let k = k.min(all.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        let order = |a: &(usize, f64), b: &(usize, f64)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
+        all.select_nth_unstable_by(k - 1, order);
+        all.truncate(k);
+        all.sort_by(order);
+        all
+    }
+
+    /// A place mentioned in a question, found by the longest name or alias
+        /// (a search for each name, kept to check [`PlaceFinder`] against).
+    fn find_place<'a>(places: &'a [Place], normalized_question: &str) -> Option<&'a Place> {
+        let mut best: Option<(&Place, usize)> = None;
+        for p in places {
+            for name in std::iter::once(&p.name).chain(&p.aliases) {
+                let n = crate::text::normalize(name);
+                if n.chars().count() < 2 || !normalized_question.contains(&n) {
+                    continue;
+                }
+                let len = n.chars().count();
+                if best.is_none_or(|(_, l)| len > l) {
+                    best = Some((p, len));
+                }
+            }
+        }
+        best.map(|(p, _)| p)
+    }
+
     #[test]
     fn haversine_matches_known_distance() {
         // Tiananmen to the Beijing West railway station: about 6.7 km.
@@ -287,7 +284,7 @@ mod tests {
     /// same order, ties (stations at one point) included.
     #[test]
     fn station_index_agrees_with_a_full_scan() {
-        let mut rng = crate::bench::Rng::new(7);
+        let mut rng = crate::sample::Rng::new(7);
         let mut stations: Vec<Station> = (0..3000)
             .map(|i| station_at(&format!("s{i}"), BEIJING_LAT.0 + rng.unit() * 1.7, BEIJING_LON.0 + rng.unit() * 2.15))
             .collect();

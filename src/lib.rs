@@ -9,29 +9,37 @@
 //! - [`search`]: the jieba analyzer shared with tantivy, and the article index
 //!   on disk, rebuilt only when the knowledge's fingerprint changes;
 //! - [`geo`]: distances, nearest stations, typed places, map links, Beijing time;
-//! - [`answer`]: the engine, question in, sourced [`answer::Answer`] out;
+//! - [`engine`]: question in, sourced [`engine::Answer`] out: one file per
+//!   step of the pipeline, every threshold in [`engine::Tuning`], references
+//!   in one text form ([`engine::Ref`]); [`answer`] re-exports its answer
+//!   types under their earlier path;
 //! - [`reload`]: the live engine, swapped atomically when a good edit lands;
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
-//! - [`eval`]: the yardstick runner; [`bench`]: benchmark questions, synthetic
-//!   knowledge at city scale and timings; [`cli`]: the command line.
+//! - [`eval`]: the yardstick runner; [`bench`]: synthetic knowledge at city
+//!   scale and timings; [`sample`]: generated questions (the benchmark's mix,
+//!   the unit tests' probes); [`cli`]: the command line.
 //!
-//! The engine knows nothing of Telegram; channels are thin adapters over it.
+//! No module imports one that imports it (`scripts/module-cycles` checks).
+//! The engine knows nothing of Telegram and says nothing in words; channels
+//! are thin adapters over it, and [`reply`] says everything.
 
 pub mod answer;
 pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod eval;
 pub mod geo;
 pub mod journal;
 pub mod knowledge;
 pub mod reload;
 pub mod reply;
+pub mod sample;
 pub mod search;
 pub mod telegram;
 pub mod text;
 
-pub use answer::{Answer, Engine};
+pub use engine::{Answer, Engine};

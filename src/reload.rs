@@ -7,7 +7,6 @@
 //! caller, who logs them and tells the admins.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -180,11 +179,6 @@ impl Live {
                 }
             }
         })
-    }
-
-    /// Where the knowledge lives.
-    pub fn knowledge_dir(&self) -> PathBuf {
-        self.paths.knowledge.clone()
     }
 }
 

@@ -2,7 +2,7 @@
 //! text (CLI, eval) and to Telegram HTML. HTML escaping happens in exactly one
 //! place: [`escape_html`], called only by [`Doc::html`].
 
-use crate::answer::{Answer, Kind, StationHit};
+use crate::engine::{Answer, Kind, Note, SourceKind, StationHit};
 use crate::geo;
 
 /// Telegram's limit for one message, in characters (UTF-16 units, in fact;
@@ -33,14 +33,14 @@ pub fn fallback() -> String {
     format!("抱歉，这个问题我还答不上来。我只了解北京工会的服务（驿站、入会、互助保障、法律援助、困难帮扶等），不想瞎猜误导您。可以拨打{HOTLINE}咨询。")
 }
 
-pub fn none_within_radius() -> String {
+fn none_within_radius() -> String {
     format!(
         "{}公里内没有我收录的工会驿站，下面是离得最近的几个。全市有很多驿站我还没收录，可以拨打{HOTLINE}问问附近的站点。",
         geo::NEARBY_RADIUS_M / 1000.0
     )
 }
 
-pub fn none_in_district(district: &str) -> String {
+fn none_in_district(district: &str) -> String {
     format!("我还没有收录{district}的工会驿站，下面是离那里最近的几个。也可以拨打{HOTLINE}问问附近的站点。")
 }
 
@@ -103,8 +103,16 @@ pub fn stale_button() -> &'static str {
     "这个按钮对应的内容已经更新了，请直接打字提问。"
 }
 
+/// What the reply says above a list of stations.
+fn note(n: &Note) -> String {
+    match n {
+        Note::NoneWithinRadius => none_within_radius(),
+        Note::NoneInDistrict(district) => none_in_district(district),
+    }
+}
+
 /// How an imported station list is cited.
-pub fn station_list_title(file: &str) -> String {
+fn station_list_title(file: &str) -> String {
     format!("工会驿站名录（{file}）")
 }
 
@@ -306,7 +314,7 @@ pub fn document(a: &Answer) -> Doc {
             };
             d.line(vec![Seg::Bold(head)]);
             if let Some(n) = &a.note {
-                d.text(n.clone());
+                d.text(note(n));
             }
             for (i, h) in a.stations.iter().enumerate() {
                 d.blank();
@@ -321,7 +329,14 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.sources.is_empty() {
         d.blank();
-        let titles: Vec<String> = a.sources.iter().map(|s| format!("《{}》", s.title)).collect();
+        let titles: Vec<String> = a
+            .sources
+            .iter()
+            .map(|s| match s.kind {
+                SourceKind::Article => format!("《{}》", s.title),
+                SourceKind::StationList => format!("《{}》", station_list_title(&s.title)),
+            })
+            .collect();
         d.text(format!("{SOURCE_LABEL}{}", titles.join("；")));
     }
     if !a.suggestions.is_empty() {

@@ -18,7 +18,7 @@ fn ask_json_has_the_documented_fields() {
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
     assert!(v["answer"].as_str().unwrap().contains("i会员"), "{v}");
     assert_eq!(v["confident"], true);
-    assert!(v["intent"].as_str().unwrap().starts_with("faq:"));
+    assert!(v["intent"].as_str().unwrap().starts_with("faq_"));
     let sources = v["sources"].as_array().unwrap();
     assert!(!sources.is_empty() && sources[0]["title"].is_string() && sources[0]["path"].is_string(), "{v}");
     assert!(v["suggestions"].is_array() && v["stations"].is_array());

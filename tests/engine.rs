@@ -1,7 +1,7 @@
 //! The answer engine on the real knowledge: segmentation, FAQ routing,
 //! article search, nearest stations, confidence and bad input.
 
-use union_bot::answer::Kind;
+use union_bot::engine::{Kind, Ref};
 use union_bot::{eval, reply};
 
 use crate::common::engine;
@@ -42,7 +42,7 @@ fn every_faq_wording_routes_to_its_own_entry() {
             let a = e.answer(q);
             assert!(!a.is_fallback(), "wording {q:?} of {} gets a fallback", entry.id);
             if a.kind == Kind::Faq {
-                assert_eq!(a.intent.as_deref(), Some(format!("faq:{}", entry.id).as_str()), "wording {q:?}");
+                assert_eq!(a.intent, Some(Ref::Faq(entry.id.clone()).to_string()), "wording {q:?}");
             }
         }
     }
@@ -265,17 +265,26 @@ fn full_width_and_case_do_not_matter() {
 fn suggestion_keys_answer_their_entry() {
     let e = engine();
     for entry in &e.knowledge.faq {
-        let key = format!("f:{}", entry.id);
+        let key = Ref::Faq(entry.id.clone()).to_string();
         assert!(key.len() <= 64, "callback data {key:?} over 64 bytes");
         let a = e.answer_ref(&key).expect("entry answers");
-        assert_eq!(a.intent.as_deref(), Some(format!("faq:{}", entry.id).as_str()));
+        assert_eq!(a.intent.as_deref(), Some(key.as_str()));
+        // Buttons sent and links shared before the one text form still answer.
+        assert_eq!(e.answer_ref(&format!("f:{}", entry.id)).and_then(|a| a.intent), Some(key.clone()));
+        assert_eq!(e.answer_ref(&format!("f_{}", entry.id)).and_then(|a| a.intent), Some(key.clone()));
         for f in &a.follow_ups {
             assert!(e.answer_ref(&f.key).is_some(), "follow-up {} of {}", f.key, entry.id);
         }
     }
     for s in &e.knowledge.stations {
-        assert!(e.answer_ref(&format!("s:{}", s.id)).is_some());
+        assert!(e.answer_ref(&Ref::Station(s.id.clone()).to_string()).is_some());
     }
-    assert!(e.answer_ref("f:no-such-entry").is_none());
+    for a in &e.knowledge.articles {
+        assert!(e.answer_ref(&Ref::Article(a.id.clone()).to_string()).is_some(), "article {}", a.id);
+        let last = a.paragraphs.len() - 1;
+        let p = e.answer_ref(&Ref::Passage { article: a.id.clone(), paragraph: last }.to_string()).expect("a passage answers");
+        assert_eq!(p.intent, Some(Ref::Article(a.id.clone()).to_string()));
+    }
+    assert!(e.answer_ref("faq_no-such-entry").is_none());
     assert!(e.answer_ref("garbage").is_none());
 }

@@ -11,13 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
-use union_bot::config::{Paths, TelegramConfig};
 use union_bot::reply;
 
+use crate::common::bot::{ADMIN, spawn_bot};
 use crate::common::fake_telegram::{self as tg, Call, FakeTelegram};
 use crate::common::{engine, knowledge_dir};
 
-const ADMIN: i64 = 4242;
 
 /// How many messages the answer to `question` takes (the engine's answer,
 /// rendered as the bot renders it).
@@ -34,51 +33,6 @@ fn texts(calls: &[Call]) -> Vec<String> {
 }
 
 // ------------------------------------------------------------ in-process bot
-
-/// The bot serving in this process against its own fake server.
-struct TestBot {
-    fake: FakeTelegram,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _data: tempfile::TempDir,
-}
-
-/// Starts the bot on the real knowledge; with `webhook` (a free local port),
-/// by webhook, else by long polling. Waits until it is serving.
-async fn spawn_bot(webhook: Option<u16>) -> TestBot {
-    let fake = FakeTelegram::start().await;
-    fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
-    let data = tempfile::tempdir().expect("temp dir");
-    let paths = Paths { knowledge: knowledge_dir(), data: data.path().to_path_buf() };
-    let url = fake.url.clone();
-    let config = TelegramConfig::from_vars(|k| match k {
-        "TELOXIDE_TOKEN" => Some(tg::TOKEN.to_string()),
-        "TELOXIDE_API_URL" => Some(url.clone()),
-        "ADMIN_IDS" => Some(ADMIN.to_string()),
-        "WEBHOOK_ADDR" => webhook.map(|port| format!("127.0.0.1:{port}")),
-        _ => None,
-    })
-    .expect("config");
-    let webhook_url = webhook.map(|port| url::Url::parse(&format!("http://127.0.0.1:{port}/telegram/hook")).unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(union_bot::telegram::run(paths, config, webhook_url, async move {
-        let _ = stopped.await;
-    }));
-    let ready = if webhook.is_some() { "setWebhook" } else { "getUpdates" };
-    fake.wait_for(&format!("the first {ready}"), Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == ready)).await;
-    TestBot { fake, stop, task, _data: data }
-}
-
-impl TestBot {
-    /// Stops the bot as a signal would, once it has received every update.
-    async fn stop(self) -> FakeTelegram {
-        self.fake.wait_until_received().await;
-        let _ = self.stop.send(());
-        let result = tokio::time::timeout(Duration::from_secs(15), self.task).await.expect("the bot stops within 15 s");
-        result.expect("the bot task did not panic").expect("the bot stopped without an error");
-        self.fake
-    }
-}
 
 // ----------------------------------------------------------- the real binary
 
@@ -161,7 +115,7 @@ fn assert_no_token(log: &str) {
 /// throttle waits and re-sends. Every reply arrives once, in order per chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_429_retry_after_once_every_reply_once_in_order() {
-    let bot = spawn_bot(None).await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     bot.fake.too_many_requests(1, 1);
     let chats: Vec<i64> = (0..3).map(|i| 710_000 + i).collect();
     let script = ["/start", "怎么入会", "/hotline"];
@@ -175,7 +129,7 @@ async fn fault_429_retry_after_once_every_reply_once_in_order() {
     for id in &chats {
         bot.fake.wait_for_sent(*id, expected).await;
     }
-    let fake = bot.stop().await;
+    let fake = bot.stop_after_faults().await;
     let refused = fake.refused();
     assert_eq!(refused.len(), 1, "exactly the one 429: {refused:#?}");
     assert!(refused[0].error.as_deref().unwrap().starts_with("Too Many Requests"));
@@ -299,7 +253,7 @@ async fn fault_sigterm_mid_burst_of_50_finishes_in_flight_and_a_restart_loses_no
 /// in the middle of the flood, are answered as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_one_user_floods_100_messages_one_notice_another_user_answered() {
-    let bot = spawn_bot(None).await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (fc, fu) = chat(740_001);
     let (oc, ou) = chat(740_002);
     for i in 0..100 {
@@ -311,7 +265,7 @@ async fn fault_one_user_floods_100_messages_one_notice_another_user_answered() {
     let other = bot.fake.wait_for_sent(740_002, 4 * parts("怎么入会")).await;
     assert!(other.iter().filter(|c| c.text().contains("i会员")).count() == 4, "{:#?}", texts(&other));
     bot.fake.wait_for_sent(740_001, 21).await;
-    let fake = bot.stop().await;
+    let fake = bot.stop_after_faults().await;
     let flooder = texts(&fake.sent_to(740_001));
     assert_eq!(flooder.iter().filter(|t| *t == reply::slow_down()).count(), 1, "{flooder:#?}");
     assert_eq!(flooder.len(), 21, "20 answers and one notice: {flooder:#?}");
@@ -325,7 +279,7 @@ async fn fault_one_user_floods_100_messages_one_notice_another_user_answered() {
 /// with the throttle's limits raised, is the benchmark's to check).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_200_chats_at_once_all_answered_none_twice() {
-    let bot = spawn_bot(None).await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let expected = parts("工会热线");
     let chats: Vec<i64> = (0..200).map(|i| 750_000 + i).collect();
     for id in &chats {
@@ -335,7 +289,7 @@ async fn fault_200_chats_at_once_all_answered_none_twice() {
     for id in &chats {
         bot.fake.wait_for_sent(*id, expected).await;
     }
-    let fake = bot.stop().await;
+    let fake = bot.stop_after_faults().await;
     for id in &chats {
         assert_eq!(fake.sent_to(*id).len(), expected, "chat {id}");
     }
@@ -442,7 +396,7 @@ async fn fault_a_handler_panic_spares_that_chat_and_the_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_webhook_refuses_bad_secrets_and_big_bodies_and_answers_before_the_work() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bot = spawn_bot(Some(port)).await;
+    let bot = spawn_bot(knowledge_dir(), Some(port)).await;
     let set = bot.fake.calls().into_iter().find(|c| c.method == "setWebhook").unwrap();
     let secret = set.params["secret_token"].as_str().expect("a secret token").to_string();
     let hook = format!("http://127.0.0.1:{port}/telegram/hook");
@@ -482,7 +436,7 @@ async fn fault_webhook_refuses_bad_secrets_and_big_bodies_and_answers_before_the
     bot.fake.text(&c, &u, "/hotline");
     bot.fake.wait_for_sent(780_003, 1).await;
 
-    let fake = bot.stop().await;
+    let fake = bot.stop_after_faults().await;
     assert!(fake.sent_to(780_001).is_empty(), "a refused request was answered");
     assert!(fake.refused().is_empty(), "{:#?}", fake.refused());
 }

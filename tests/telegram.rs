@@ -4,82 +4,19 @@
 //! the bot the way a signal would, checking that it stopped cleanly, that it
 //! acknowledged every update, and that Telegram refused none of its requests.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
-use union_bot::config::{Paths, TelegramConfig};
 use union_bot::reply;
 
+use crate::common::bot::{ADMIN, spawn_bot};
 use crate::common::fake_telegram::{self as tg, Call, FakeTelegram};
 use crate::common::{knowledge_copy, knowledge_dir};
 
-const ADMIN: i64 = 4242;
 const WORKER: i64 = 777_000_111;
 const GROUP: i64 = -5001;
-
-/// A bot serving in this process against its own fake server.
-struct TestBot {
-    fake: FakeTelegram,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    polling: bool,
-    _data: tempfile::TempDir,
-}
-
-/// Starts the bot (admin: [`ADMIN`], who has opened the bot before) on the
-/// real knowledge, by long polling, and waits until it polls.
-async fn spawn_bot() -> TestBot {
-    spawn_bot_with(knowledge_dir(), None).await
-}
-
-/// Starts the bot on `knowledge`; with `webhook` (a free local port), by
-/// webhook on that port instead of long polling.
-async fn spawn_bot_with(knowledge: PathBuf, webhook: Option<u16>) -> TestBot {
-    let fake = FakeTelegram::start().await;
-    fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
-    let data = tempfile::tempdir().expect("temp dir");
-    let paths = Paths { knowledge, data: data.path().to_path_buf() };
-    let url = fake.url.clone();
-    let config = TelegramConfig::from_vars(|k| match k {
-        "TELOXIDE_TOKEN" => Some(tg::TOKEN.to_string()),
-        "TELOXIDE_API_URL" => Some(url.clone()),
-        "ADMIN_IDS" => Some(ADMIN.to_string()),
-        "WEBHOOK_ADDR" => webhook.map(|port| format!("127.0.0.1:{port}")),
-        _ => None,
-    })
-    .expect("config");
-    let webhook_url = webhook.map(|port| url::Url::parse(&format!("http://127.0.0.1:{port}/telegram/hook")).unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(union_bot::telegram::run(paths, config, webhook_url, async move {
-        let _ = stopped.await;
-    }));
-    let ready = if webhook.is_some() { "setWebhook" } else { "getUpdates" };
-    fake.wait_for(&format!("the first {ready}"), Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == ready)).await;
-    TestBot { fake, stop, task, polling: webhook.is_none(), _data: data }
-}
-
-impl TestBot {
-    /// Stops the bot as SIGTERM would, once it has received every update;
-    /// checks the stop was clean and every update acknowledged.
-    async fn stop(self) -> FakeTelegram {
-        self.fake.wait_until_received().await;
-        let _ = self.stop.send(());
-        let result = tokio::time::timeout(Duration::from_secs(15), self.task).await.expect("the bot stops within 15 s");
-        result.expect("the bot task did not panic").expect("the bot stopped without an error");
-        if self.polling {
-            assert!(self.fake.acknowledged_on_stop(), "the bot did not acknowledge the last update as it stopped");
-        } else {
-            assert!(self.fake.calls().iter().any(|c| c.method == "deleteWebhook"), "the webhook is deleted on stop");
-        }
-        assert!(self.fake.unanswered_callbacks().is_empty(), "unanswered callback queries: {:?}", self.fake.unanswered_callbacks());
-        let refused = self.fake.refused();
-        assert!(refused.is_empty(), "Telegram would have refused: {refused:#?}");
-        self.fake
-    }
-}
 
 fn worker() -> (Value, Value) {
     (tg::private_chat(WORKER, "小王"), tg::user(WORKER, "小王"))
@@ -99,7 +36,7 @@ fn texts(calls: &[Call]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_shows_the_location_button_and_sets_the_menus() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.text(&chat, &from, "/start");
     let sent = bot.fake.wait_for_sent(WORKER, 1).await;
@@ -120,7 +57,7 @@ async fn start_shows_the_location_button_and_sets_the_menus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.text(&chat, &from, "怎么入会");
     let sent = bot.fake.wait_for_sent(WORKER, 1).await;
@@ -129,9 +66,9 @@ async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
     assert!(text.contains("来源：《"), "{text}");
     // Follow-ups are buttons that answer when pressed.
     let data = callback_data(&sent[0]);
-    assert!(data.iter().any(|d| d == "f:join-who"), "{data:?}");
+    assert!(data.iter().any(|d| d == "faq_join-who"), "{data:?}");
     let message = sent[0].result.clone().expect("the sent message");
-    bot.fake.press(&from, &message, "f:join-who");
+    bot.fake.press(&from, &message, "faq_join-who");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
     assert_ne!(sent[1].text(), sent[0].text());
     assert!(!sent[1].text().is_empty());
@@ -140,9 +77,9 @@ async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deep_link_greets_then_answers_its_entry() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
-    bot.fake.text(&chat, &from, "/start f_hotline");
+    bot.fake.text(&chat, &from, "/start faq_hotline");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
     assert_eq!(sent[0].text(), reply::greeting());
     assert!(sent[1].text().contains("12351"), "{}", sent[1].text());
@@ -151,7 +88,7 @@ async fn a_deep_link_greets_then_answers_its_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.location(&chat, &from, 40.3162, 116.6325, false);
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
@@ -168,7 +105,7 @@ async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
 
     // The other stations of the list are buttons; pressing one pins it.
     let data = callback_data(&sent[0]);
-    let other = data.iter().find(|d| d.starts_with("s:")).expect("a button for the second station").clone();
+    let other = data.iter().find(|d| d.starts_with("station_")).expect("a button for the second station").clone();
     bot.fake.press(&from, sent[0].result.as_ref().unwrap(), &other);
     let sent = bot.fake.wait_for_sent(WORKER, 4).await;
     assert_eq!(sent[3].method, "sendVenue");
@@ -189,7 +126,7 @@ async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_place_typed_as_text_answers_like_a_location() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.text(&chat, &from, "怀柔商业街附近有驿站吗");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
@@ -200,7 +137,7 @@ async fn a_place_typed_as_text_answers_like_a_location() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stickers_and_voice_get_the_friendly_line_and_the_keyboard() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.sticker(&chat, &from);
     bot.fake.voice(&chat, &from);
@@ -214,7 +151,7 @@ async fn stickers_and_voice_get_the_friendly_line_and_the_keyboard() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_commands_work_only_for_admins_in_private() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let fake = &bot.fake;
     let (chat, from) = worker();
     fake.text(&chat, &from, "/reload");
@@ -251,7 +188,7 @@ async fn admin_commands_work_only_for_admins_in_private() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fallback_offers_12351_and_the_closest_topics() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     bot.fake.text(&chat, &from, "火星上今天下雨吗");
     let sent = bot.fake.wait_for_sent(WORKER, 1).await;
@@ -284,7 +221,7 @@ async fn a_long_answer_is_split_into_valid_parts_with_the_buttons_on_the_last() 
     );
     let faq = knowledge.path().join("faq.yaml");
     std::fs::write(&faq, std::fs::read_to_string(&faq).unwrap() + &entry).unwrap();
-    let bot = spawn_bot_with(knowledge.path().to_path_buf(), None).await;
+    let bot = spawn_bot(knowledge.path().to_path_buf(), None).await;
     let (chat, from) = worker();
     bot.fake.text(&chat, &from, "超长测试问题");
     bot.fake
@@ -296,7 +233,7 @@ async fn a_long_answer_is_split_into_valid_parts_with_the_buttons_on_the_last() 
     assert!(sent.len() >= 2, "{} parts", sent.len());
     let (last, first) = (sent.last().unwrap(), &sent[..sent.len() - 1]);
     assert!(first.iter().all(|c| c.buttons().is_empty()), "buttons only on the last part");
-    assert_eq!(callback_data(last), ["f:join-how", "f:hotline"]);
+    assert_eq!(callback_data(last), ["faq_join-how", "faq_hotline"]);
     let visible: String = sent.iter().map(|c| c.result.as_ref().unwrap()["text"].as_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
     assert!(visible.contains("第1条：<工会服务> & \"暖心驿站\"") && visible.contains("第79条"), "nothing lost, escaped once");
     bot.stop().await;
@@ -304,7 +241,7 @@ async fn a_long_answer_is_split_into_valid_parts_with_the_buttons_on_the_last() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_groups_the_bot_answers_only_when_addressed() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let fake = &bot.fake;
     let group = tg::group_chat(GROUP, "快递小哥群");
     let (a, b) = (tg::user(2001, "老李"), tg::user(2002, "小张"));
@@ -337,7 +274,7 @@ async fn in_groups_the_bot_answers_only_when_addressed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_forum_topic_every_part_of_an_answer_stays_in_the_topic() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let forum = tg::forum_chat(-1001234567890, "骑手之家");
     let from = tg::user(2003, "小赵");
     bot.fake.text_in_topic(&forum, &from, 77, &format!("@{} 怀柔商业街附近有驿站吗", tg::BOT_USERNAME));
@@ -349,7 +286,7 @@ async fn in_a_forum_topic_every_part_of_an_answer_stays_in_the_topic() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_location_is_answered_again_only_after_a_real_move() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let fake = &bot.fake;
     let (chat, from) = worker();
     let live = fake.location(&chat, &from, 40.3162, 116.6325, true);
@@ -378,7 +315,7 @@ async fn a_live_location_is_answered_again_only_after_a_real_move() {
 async fn a_flooding_user_gets_one_notice_then_silence() {
     // One user writing in two chats at once: the limit is per user, and each
     // chat stays under Telegram's own per-chat pace, so this runs quickly.
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let fake = &bot.fake;
     let (chat, from) = worker();
     let group = tg::group_chat(GROUP, "快递小哥群");
@@ -428,7 +365,7 @@ async fn the_fake_server_refuses_what_telegram_refuses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_edit_of_the_knowledge_is_reported_to_the_admins() {
     let knowledge = knowledge_copy();
-    let bot = spawn_bot_with(knowledge.path().to_path_buf(), None).await;
+    let bot = spawn_bot(knowledge.path().to_path_buf(), None).await;
     let faq = knowledge.path().join("faq.yaml");
     let good = std::fs::read_to_string(&faq).unwrap();
     std::fs::write(&faq, format!("{good}\n- id: [broken\n")).unwrap();
@@ -462,7 +399,7 @@ async fn a_refused_edit_of_the_knowledge_is_reported_to_the_admins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_webhook_the_bot_answers_what_telegram_posts() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bot = spawn_bot_with(knowledge_dir(), Some(port)).await;
+    let bot = spawn_bot(knowledge_dir(), Some(port)).await;
     let set = bot.fake.calls().into_iter().find(|c| c.method == "setWebhook").unwrap();
     assert_eq!(set.params["url"], json!(format!("http://127.0.0.1:{port}/telegram/hook")));
     assert!(set.params["secret_token"].as_str().is_some_and(|t| t.len() >= 16), "a secret token: {:?}", set.params);
@@ -470,7 +407,7 @@ async fn by_webhook_the_bot_answers_what_telegram_posts() {
     bot.fake.text(&chat, &from, "怎么入会");
     let sent = bot.fake.wait_for_sent(WORKER, 1).await;
     assert!(sent[0].text().contains("i会员"));
-    bot.fake.press(&from, sent[0].result.as_ref().unwrap(), "f:hotline");
+    bot.fake.press(&from, sent[0].result.as_ref().unwrap(), "faq_hotline");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
     assert!(sent[1].text().contains("12351"));
     bot.stop().await;
@@ -519,7 +456,7 @@ async fn the_binary_answers_a_conversation_and_stops_on_sigterm() {
     assert_eq!(sent[3].method, "sendVenue");
     assert_eq!(sent[4].text(), reply::unsupported_message());
     assert_eq!(sent[5].text(), reply::not_available());
-    fake.press(&from, sent[1].result.as_ref().unwrap(), "f:join-who");
+    fake.press(&from, sent[1].result.as_ref().unwrap(), "faq_join-who");
     fake.wait_for_sent(WORKER, 7).await;
     fake.wait_until_received().await;
 
@@ -540,7 +477,7 @@ async fn the_binary_answers_a_conversation_and_stops_on_sigterm() {
     let update_lines: Vec<&str> = log.lines().filter(|l| l.contains(" update update=")).collect();
     assert_eq!(update_lines.len(), 6, "log:\n{log}");
     assert!(update_lines.iter().all(|l| l.contains(" user=") && l.contains(" intent=") && l.contains(" ms=")), "log:\n{log}");
-    assert!(update_lines.iter().any(|l| l.contains("intent=faq:join-how")), "log:\n{log}");
+    assert!(update_lines.iter().any(|l| l.contains("intent=faq_join-how")), "log:\n{log}");
     for secret in [tg::TOKEN, "TEST-fake_token", &WORKER.to_string(), "怎么入会", "40.3162", "116.6325"] {
         assert!(!log.contains(secret), "the log shows {secret:?}:\n{log}");
     }

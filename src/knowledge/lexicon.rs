@@ -1,5 +1,6 @@
 //! `synonyms.yaml`: colloquial words mapped to canonical ones, words jieba must
-//! keep whole, and words that carry no meaning for matching.
+//! keep whole, words that carry no meaning for matching, and the cue words
+//! and greetings a question is routed by before any scoring.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -30,6 +31,41 @@ pub struct Lexicon {
     /// words) with a question does not answer it.
     #[serde(default)]
     pub context_words: Vec<String>,
+    /// Words looked for anywhere in a question, before any scoring.
+    #[serde(default)]
+    pub cues: CueWords,
+    /// Whole messages that greet, thank or ask who the bot is.
+    #[serde(default)]
+    pub greetings: Vec<String>,
+}
+
+/// The cue words of `synonyms.yaml` (`cues:`), each list one thing a
+/// question may say about what the worker wants.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CueWords {
+    /// 附近, 周边, 离我…: something close by.
+    #[serde(default)]
+    pub nearby: Vec<String>,
+    /// 驿站, 歇脚, 厕所…: a place to go.
+    #[serde(default)]
+    pub station: Vec<String>,
+    /// 在哪, 哪里, 怎么走…: where.
+    #[serde(default, rename = "where")]
+    pub where_: Vec<String>,
+    /// 多少, 几个, 一共…: a figure, not a location.
+    #[serde(default)]
+    pub counting: Vec<String>,
+    /// 有没有, 有吗…: whether there is one.
+    #[serde(default)]
+    pub exists: Vec<String>,
+}
+
+impl CueWords {
+    /// Each list with its name in the file.
+    pub fn lists(&self) -> [(&'static str, &[String]); 5] {
+        [("nearby", &self.nearby), ("station", &self.station), ("where", &self.where_), ("counting", &self.counting), ("exists", &self.exists)]
+    }
 }
 
 impl Lexicon {
@@ -61,6 +97,21 @@ pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Lexicon {
     let line_of = |word: &str| -> usize {
         text.lines().position(|l| l.contains(word)).map(|i| i + 1).unwrap_or(1)
     };
+    let line_of_key = |key: &str| yaml::line_of_key(&text, 1, usize::MAX - 1, key).unwrap_or(1);
+    for (name, words) in lex.cues.lists() {
+        if words.is_empty() {
+            problems.push(Problem::error(path, line_of_key("cues"), format!("cues: \"{name}\" lists no words; the bot would never read that cue")));
+        }
+        for w in words.iter().filter(|w| crate::text::normalize(w).is_empty()) {
+            problems.push(Problem::error(path, line_of_key("cues"), format!("cues: \"{name}\" has the word \"{w}\", which is empty once normalised")));
+        }
+    }
+    if lex.greetings.is_empty() {
+        problems.push(Problem::warning(path, 1, "greetings lists no words: \"你好\" will be matched against the FAQ"));
+    }
+    for w in lex.greetings.iter().filter(|w| crate::text::normalize(w).replace(' ', "").is_empty()) {
+        problems.push(Problem::error(path, line_of_key("greetings"), format!("greetings has \"{w}\", which is empty once normalised")));
+    }
     let mut owner: HashMap<String, String> = HashMap::new();
     for (canon, variants) in &lex.synonyms {
         let c = crate::text::normalize(canon);

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 pub use articles::Article;
 pub use faq::FaqEntry;
-pub use lexicon::Lexicon;
-pub use places::Place;
-pub use stations::{Hours, Station};
+pub use lexicon::{CueWords, Lexicon};
+pub use places::{Place, PlaceKind};
+pub use stations::{Hours, Precision, Station};
 
 /// File names inside the knowledge directory.
 pub const FAQ_FILE: &str = "faq.yaml";
@@ -31,6 +31,17 @@ pub const STATIONS_FILE: &str = "stations.yaml";
 pub const PLACES_FILE: &str = "places.yaml";
 pub const LEXICON_FILE: &str = "synonyms.yaml";
 pub const ARTICLES_DIR: &str = "articles";
+
+/// Beijing's bounding box (generous by a few kilometres): every coordinate
+/// of the knowledge lies in it, and a shared location outside it is answered
+/// as outside Beijing.
+pub const BEIJING_LAT: (f64, f64) = (39.40, 41.10);
+pub const BEIJING_LON: (f64, f64) = (115.40, 117.55);
+
+/// Whether a point lies in Beijing's bounding box.
+pub fn in_beijing(lat: f64, lon: f64) -> bool {
+    (BEIJING_LAT.0..=BEIJING_LAT.1).contains(&lat) && (BEIJING_LON.0..=BEIJING_LON.1).contains(&lon)
+}
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,16 +141,8 @@ impl Knowledge {
         Ok((knowledge, problems.0))
     }
 
-    pub fn article(&self, id: &str) -> Option<&Article> {
-        self.articles.iter().find(|a| a.id == id)
-    }
-
     pub fn faq_entry(&self, id: &str) -> Option<&FaqEntry> {
         self.faq.iter().find(|e| e.id == id)
-    }
-
-    pub fn station(&self, id: &str) -> Option<&Station> {
-        self.stations.iter().find(|s| s.id == id)
     }
 }
 
@@ -160,9 +163,6 @@ pub fn fingerprint(dir: &Path) -> u64 {
     }
     files.sort();
     let mut hash = crate::text::FNV_OFFSET;
-    // Bump this when the index schema or the tokenisation changes, so that an
-    // old index on disk is never reused with a new binary.
-    hash = crate::text::fnv1a(crate::search::INDEX_FORMAT.as_bytes(), hash);
     for f in files {
         let name = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().into_owned();
         hash = crate::text::fnv1a(name.as_bytes(), hash);

@@ -8,7 +8,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Problem, yaml};
-use crate::geo;
 
 /// One named place.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -17,9 +16,8 @@ pub struct Place {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// district | area | landmark
-    #[serde(default = "default_kind")]
-    pub kind: String,
+    #[serde(default)]
+    pub kind: PlaceKind,
     #[serde(default)]
     pub district: String,
     pub lat: f64,
@@ -28,13 +26,23 @@ pub struct Place {
     pub note: String,
 }
 
-fn default_kind() -> String {
-    "area".to_string()
+/// What a place is: `kind: district | area | landmark` in places.yaml
+/// (any other word is refused, with its line, when the file is loaded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaceKind {
+    /// A district (区): a question about it lists the stations in it.
+    District,
+    /// A neighbourhood or a stretch of a district (the default).
+    #[default]
+    Area,
+    /// A building, market or street corner.
+    Landmark,
 }
 
 impl Place {
     pub fn is_district(&self) -> bool {
-        self.kind == "district"
+        self.kind == PlaceKind::District
     }
 }
 
@@ -50,10 +58,7 @@ pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Vec<Place> {
         if p.name.trim().is_empty() {
             problems.push(Problem::error(path, line, "place has an empty name"));
         }
-        if !matches!(p.kind.as_str(), "district" | "area" | "landmark") {
-            problems.push(Problem::error(path, item.line_of(&text, "kind"), format!("place \"{}\": kind \"{}\" must be district, area or landmark", p.name, p.kind)));
-        }
-        if !p.lat.is_finite() || !p.lon.is_finite() || !geo::in_beijing(p.lat, p.lon) {
+        if !p.lat.is_finite() || !p.lon.is_finite() || !super::in_beijing(p.lat, p.lon) {
             problems.push(Problem::error(
                 path,
                 item.line_of(&text, "lat"),

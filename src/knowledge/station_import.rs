@@ -12,7 +12,6 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::stations::{Hours, Station};
-use crate::geo;
 
 /// The columns we read, with the header names that mean them.
 const COLUMNS: &[(Col, &[&str])] = &[
@@ -124,8 +123,8 @@ pub fn parse(text: &str, file_name: &str, existing: &[Station]) -> Result<Import
                 continue;
             }
         };
-        if !geo::in_beijing(lat, lon) {
-            let reason = if geo::in_beijing(lon, lat) {
+        if !super::in_beijing(lat, lon) {
+            let reason = if super::in_beijing(lon, lat) {
                 format!("\"{name}\": lat and lon look swapped ({lat}, {lon})")
             } else {
                 format!("\"{name}\": {lat}, {lon} is outside Beijing")
@@ -170,7 +169,7 @@ pub fn parse(text: &str, file_name: &str, existing: &[Station]) -> Result<Import
             address,
             lat,
             lon,
-            precision: "exact".into(),
+            precision: super::stations::Precision::Exact,
             coord_note: String::new(),
             parsed_hours: hours.as_deref().and_then(Hours::parse),
             hours,

@@ -7,7 +7,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Problem, yaml};
-use crate::geo;
 
 /// One station.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,9 +22,8 @@ pub struct Station {
     pub address: String,
     pub lat: f64,
     pub lon: f64,
-    /// exact | landmark | area | district: how exact the coordinates are.
-    #[serde(default = "default_precision")]
-    pub precision: String,
+    #[serde(default)]
+    pub precision: Precision,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub coord_note: String,
     /// Machine-readable hours: "HH:MM-HH:MM" or "24h".
@@ -52,8 +50,28 @@ pub struct Station {
     pub parsed_hours: Option<Hours>,
 }
 
-fn default_precision() -> String {
-    "landmark".to_string()
+/// How exact a station's coordinates are: `precision: exact | landmark |
+/// area | district` in stations.yaml (any other word is refused, with its
+/// line, when the file is loaded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Surveyed or taken from a map at the door.
+    Exact,
+    /// A landmark the article names (a market, a building): within a street or so (the default).
+    #[default]
+    Landmark,
+    /// Only the neighbourhood is known.
+    Area,
+    /// Only the district is known.
+    District,
+}
+
+impl Precision {
+    /// Whether the coordinates are only an estimate of the area or district.
+    pub fn is_approximate(self) -> bool {
+        matches!(self, Precision::Area | Precision::District)
+    }
 }
 
 /// Opening hours in minutes after midnight, Beijing time.
@@ -120,21 +138,14 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
         if s.name.trim().is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "name"), format!("station \"{}\" has an empty name", s.id)));
         }
-        if !s.lat.is_finite() || !s.lon.is_finite() || !geo::in_beijing(s.lat, s.lon) {
+        if !s.lat.is_finite() || !s.lon.is_finite() || !super::in_beijing(s.lat, s.lon) {
             problems.push(Problem::error(
                 path,
                 item.line_of(&text, "lat"),
                 format!(
                     "station \"{}\": coordinates {}, {} are outside Beijing (lat {}..{}, lon {}..{}); check that lat and lon are not swapped",
-                    s.id, s.lat, s.lon, geo::BEIJING_LAT.0, geo::BEIJING_LAT.1, geo::BEIJING_LON.0, geo::BEIJING_LON.1
+                    s.id, s.lat, s.lon, super::BEIJING_LAT.0, super::BEIJING_LAT.1, super::BEIJING_LON.0, super::BEIJING_LON.1
                 ),
-            ));
-        }
-        if !matches!(s.precision.as_str(), "exact" | "landmark" | "area" | "district") {
-            problems.push(Problem::error(
-                path,
-                item.line_of(&text, "precision"),
-                format!("station \"{}\": precision \"{}\" must be exact, landmark, area or district", s.id, s.precision),
             ));
         }
         if let Some(h) = &s.hours {

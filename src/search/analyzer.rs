@@ -3,21 +3,14 @@
 //! the very same analyzer, so a question and a document always meet on the
 //! same terms.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use jieba_rs::{Jieba, TokenizeMode};
+use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::terms::{FxMap, FxSet};
+use super::fx::{FxMap, FxSet};
 use crate::knowledge::Knowledge;
 use crate::text::normalize;
-
-/// The name under which the analyzer is registered in tantivy as a tokenizer,
-/// for text that is not segmented yet. The index's own fields hold terms the
-/// analyzer already made and use [`TERMS_TOKENIZER`]; both are registered by
-/// [`super::register_tokenizer`].
-pub const TOKENIZER_NAME: &str = "union_jieba";
 
 /// Filler phrases cut out before segmenting: jieba glues them to their
 /// neighbours ("一共建了" becomes 一/共建/了), which hides the real word.
@@ -84,51 +77,28 @@ impl Analyzer {
     /// yields its sub-words), canonicalised, without stop words and
     /// punctuation, each once, in order of first appearance.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let n = prepare(text);
-        let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for tok in self.jieba.tokenize(&n, TokenizeMode::Search, true) {
-            let w = tok.word;
-            if w.trim().is_empty() || !has_alnum(w) {
-                continue;
+        self.analyze_with(text, |part, t, _| {
+            if part == Part::Term {
+                out.push(t.to_string());
             }
-            let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
-            if self.stop.contains(c) || self.stop.contains(w) {
-                continue;
-            }
-            if seen.insert(c.to_string()) {
-                out.push(c.to_string());
-            }
-        }
+        });
         out
     }
 
-    /// The same terms with repetitions kept, for indexing (term frequency
-    /// matters to BM25).
-    fn index_terms(&self, text: &str) -> Vec<String> {
-        let n = prepare(text);
-        self.jieba
-            .tokenize(&n, TokenizeMode::Search, true)
-            .into_iter()
-            .filter(|t| has_alnum(t.word))
-            .map(|t| self.canon.get(t.word).cloned().unwrap_or_else(|| t.word.to_string()))
-            .filter(|w| !self.stop.contains(w))
-            .collect()
+    /// The words of a text as groups (see [`TermGroup`]), each once.
+    pub fn term_groups(&self, text: &str) -> Vec<TermGroup> {
+        self.question(text).1
     }
 
-    /// One jieba pass over a piece of text (a sentence of a passage) for the
-    /// index and the matcher at once: the terms [`JiebaTokenizer`] gives
-    /// tantivy (repetitions kept), the distinct terms [`Analyzer::terms`]
-    /// gives, and the canonical words of the default-mode cut (the `full` of
-    /// [`Analyzer::term_groups`], without sub-words). Building a 100,000-passage
-    /// index segmented every text three times before; this does it once.
-    ///
-    /// Search mode emits each default-mode word right after its 2- and
-    /// 3-character sub-words (`jieba_rs::Jieba::cut_for_search`), so the
-    /// default-mode words are the tokens no later token contains.
+    /// Every part of a text at once (see [`Part`]): for the index, the terms
+    /// tantivy gets (repetitions kept) and those the matcher does not use;
+    /// for the matcher, the distinct terms and the canonical words of the
+    /// default-mode cut. This is the one way text is segmented; the other
+    /// functions of the analyzer collect what they need of it.
     pub fn analyze(&self, text: &str) -> Analyzed {
         let mut out = Analyzed::default();
-        self.analyze_with(text, |part, t| {
+        self.analyze_with(text, |part, t, _| {
             let to = match part {
                 Part::Index => &mut out.index_terms,
                 Part::IndexOnly => &mut out.index_only,
@@ -140,12 +110,22 @@ impl Analyzer {
         out
     }
 
-    /// [`Analyzer::analyze`] without allocating a string per term: each part
-    /// is handed to `emit` as it is found (index terms in order, a term where
-    /// it first appears).
-    pub fn analyze_with(&self, text: &str, mut emit: impl FnMut(Part, &str)) {
-        let n = prepare(text);
-        let tokens = self.jieba.cut_for_search(&n, true);
+    /// The canonical segmentation: one search-mode jieba pass over the
+    /// prepared text, each part handed to `emit` as it is found (index terms
+    /// in order, a term where it first appears), canonical, with the word as
+    /// jieba cut it. Building a 100,000-passage index segmented every text
+    /// three times before; this does it once, and strings are made only by
+    /// the callers that keep them.
+    ///
+    /// Search mode emits each default-mode word right after its 2- and
+    /// 3-character sub-words (`jieba_rs::Jieba::cut_for_search`), so the
+    /// default-mode words are the tokens no later token contains.
+    pub fn analyze_with(&self, text: &str, emit: impl FnMut(Part, &str, &str)) {
+        self.analyze_prepared(&prepare(text), emit);
+    }
+
+    fn analyze_prepared(&self, n: &str, mut emit: impl FnMut(Part, &str, &str)) {
+        let tokens = self.jieba.cut_for_search(n, true);
         let is_word = default_words(&tokens);
         // A sentence has a few dozen terms: a list beats a hash set.
         let mut seen: Vec<&str> = Vec::with_capacity(32);
@@ -159,18 +139,18 @@ impl Analyzer {
             if self.stop.contains(c) {
                 continue;
             }
-            emit(Part::Index, c);
+            emit(Part::Index, c, w);
             // A word that is its own canonical form was just looked up.
             if canon.is_some() && self.stop.contains(w) {
-                emit(Part::IndexOnly, c);
+                emit(Part::IndexOnly, c, w);
                 continue;
             }
             if word {
-                emit(Part::Word, c);
+                emit(Part::Word, c, w);
             }
             if w.trim() != "" && !seen.contains(&c) {
                 seen.push(c);
-                emit(Part::Term, c);
+                emit(Part::Term, c, w);
             }
         }
     }
@@ -179,38 +159,23 @@ impl Analyzer {
     /// groups ([`Analyzer::term_groups`]) from one segmentation: the engine
     /// needs both for every question.
     pub fn question(&self, text: &str) -> (Vec<String>, Vec<TermGroup>) {
-        self.question_prepared(prepare(text))
+        self.question_prepared(&prepare(text))
     }
 
     /// [`Analyzer::question`] of a text already normalised ([`normalize`]),
     /// which is not normalised again.
     pub fn question_normalized(&self, norm: &str) -> (Vec<String>, Vec<TermGroup>) {
-        self.question_prepared(strip_before_segmenting(norm.to_string()))
+        self.question_prepared(&strip_before_segmenting(norm.to_string()))
     }
 
-    fn question_prepared(&self, n: String) -> (Vec<String>, Vec<TermGroup>) {
-        let tokens = self.jieba.cut_for_search(&n, true);
-        let is_word = default_words(&tokens);
+    fn question_prepared(&self, n: &str) -> (Vec<String>, Vec<TermGroup>) {
         let mut terms = Vec::new();
         let mut groups: Vec<TermGroup> = Vec::new();
-        let mut seen_terms: Vec<&str> = Vec::with_capacity(16);
-        for (tok, word) in tokens.iter().zip(is_word) {
-            let w = tok.word;
-            if w.trim().is_empty() || !has_alnum(w) {
-                continue;
-            }
-            let c = self.canon.get(w).map(String::as_str).unwrap_or(w);
-            if word && !self.stop.contains(c) && !self.stop.contains(w) && !groups.iter().any(|g| g.full == c) {
-                groups.push(TermGroup { full: c.to_string(), subs: self.sub_words(w, c) });
-            }
-            if self.stop.contains(c) || self.stop.contains(w) {
-                continue;
-            }
-            if !seen_terms.contains(&c) {
-                seen_terms.push(c);
-                terms.push(c.to_string());
-            }
-        }
+        self.analyze_prepared(n, |part, c, w| match part {
+            Part::Word if !groups.iter().any(|g| g.full == c) => groups.push(TermGroup { full: c.to_string(), subs: self.sub_words(w, c) }),
+            Part::Term => terms.push(c.to_string()),
+            _ => {}
+        });
         (terms, groups)
     }
 
@@ -227,40 +192,6 @@ impl Analyzer {
             }
         }
         subs
-    }
-
-    /// The words of a question as groups (see [`TermGroup`]), each once.
-    pub fn term_groups(&self, text: &str) -> Vec<TermGroup> {
-        let n = prepare(text);
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for tok in self.jieba.cut(&n, true) {
-            let w = tok.word;
-            if !has_alnum(w) {
-                continue;
-            }
-            let full = self.canonical(w);
-            let mut subs = Vec::new();
-            if w.chars().count() > 2 {
-                for sub in self.jieba.cut_for_search(w, true) {
-                    let c = self.canonical(sub.word);
-                    if sub.word != w && c != full && !self.stop.contains(&c) && !subs.contains(&c) {
-                        subs.push(c);
-                    }
-                }
-            }
-            if self.stop.contains(&full) || self.stop.contains(w) {
-                continue;
-            }
-            if seen.insert(full.clone()) {
-                out.push(TermGroup { full, subs });
-            }
-        }
-        out
-    }
-
-    fn canonical(&self, w: &str) -> String {
-        self.canon.get(w).cloned().unwrap_or_else(|| w.to_string())
     }
 
     /// Whether jieba keeps `word` as one token.
@@ -292,7 +223,7 @@ fn has_alnum(w: &str) -> bool {
     w.chars().any(|c| matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric())
 }
 
-/// What [`Analyzer::analyze_with`] hands over.
+/// What [`Analyzer::analyze_with`] hands over, each with its canonical term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     /// A term tantivy indexes (repetitions kept).
@@ -360,47 +291,6 @@ fn strip_before_segmenting(mut n: String) -> String {
     n
 }
 
-/// The analyzer as a tantivy tokenizer. tantivy clones tokenizers freely; the
-/// dictionary stays shared behind the `Arc`.
-#[derive(Clone)]
-pub struct JiebaTokenizer(pub Analyzer);
-
-impl Tokenizer for JiebaTokenizer {
-    type TokenStream<'a> = TermStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
-        let tokens = self
-            .0
-            .index_terms(text)
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t, position_length: 1 })
-            .collect();
-        TermStream { tokens, next: 0 }
-    }
-}
-
-/// A token stream over terms computed up front.
-pub struct TermStream {
-    tokens: Vec<Token>,
-    next: usize,
-}
-
-impl TokenStream for TermStream {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
 /// The name of the tokenizer of the index's fields: they hold terms the
 /// analyzer already made, joined by [`TERM_SEPARATOR`], and tantivy only
 /// splits them. Segmenting is the costly part of building an index; this way
@@ -460,6 +350,10 @@ impl TokenStream for SplitTerms<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use jieba_rs::TokenizeMode;
+
     use super::*;
 
     fn seed() -> (Knowledge, Analyzer) {
@@ -469,9 +363,74 @@ mod tests {
         (k, a)
     }
 
-    /// `analyze` is one pass standing in for three: it must agree with each.
+    /// The three segmentations the analyzer had before its one canonical
+    /// pass (search-mode terms, index terms, default-mode word groups), kept
+    /// here to check that pass against.
+    fn old_terms(a: &Analyzer, text: &str) -> Vec<String> {
+        let n = prepare(text);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for tok in a.jieba.tokenize(&n, TokenizeMode::Search, true) {
+            let w = tok.word;
+            if w.trim().is_empty() || !has_alnum(w) {
+                continue;
+            }
+            let c = a.canon.get(w).map(String::as_str).unwrap_or(w);
+            if a.stop.contains(c) || a.stop.contains(w) {
+                continue;
+            }
+            if seen.insert(c.to_string()) {
+                out.push(c.to_string());
+            }
+        }
+        out
+    }
+
+    fn old_index_terms(a: &Analyzer, text: &str) -> Vec<String> {
+        let n = prepare(text);
+        a.jieba
+            .tokenize(&n, TokenizeMode::Search, true)
+            .into_iter()
+            .filter(|t| has_alnum(t.word))
+            .map(|t| a.canon.get(t.word).cloned().unwrap_or_else(|| t.word.to_string()))
+            .filter(|w| !a.stop.contains(w))
+            .collect()
+    }
+
+    fn old_term_groups(a: &Analyzer, text: &str) -> Vec<TermGroup> {
+        let canonical = |w: &str| a.canon.get(w).cloned().unwrap_or_else(|| w.to_string());
+        let n = prepare(text);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for tok in a.jieba.cut(&n, true) {
+            let w = tok.word;
+            if !has_alnum(w) {
+                continue;
+            }
+            let full = canonical(w);
+            let mut subs = Vec::new();
+            if w.chars().count() > 2 {
+                for sub in a.jieba.cut_for_search(w, true) {
+                    let c = canonical(sub.word);
+                    if sub.word != w && c != full && !a.stop.contains(&c) && !subs.contains(&c) {
+                        subs.push(c);
+                    }
+                }
+            }
+            if a.stop.contains(&full) || a.stop.contains(w) {
+                continue;
+            }
+            if seen.insert(full.clone()) {
+                out.push(TermGroup { full, subs });
+            }
+        }
+        out
+    }
+
+    /// The one pass gives what each of the three old segmentations gave, and
+    /// a question's terms and groups are those of the one pass.
     #[test]
-    fn analyze_agrees_with_terms_groups_and_tokenizer() {
+    fn the_one_pass_agrees_with_the_three_old_segmentations() {
         let (k, a) = seed();
         let mut texts: Vec<String> = Vec::new();
         for art in &k.articles {
@@ -487,17 +446,19 @@ mod tests {
             texts.push(e.answer.clone());
         }
         texts.push("请问一共有多少个驿站 A-b 3.5%".into());
-        let cases = crate::eval::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.yaml")).unwrap();
-        texts.extend(crate::bench::question_mix(&cases, &k, 400, 3));
+        let (_, asked) = crate::sample::seed_and_regression_questions();
+        texts.extend(crate::sample::question_mix(&asked, &k, 400, 3));
         for t in &texts {
-            assert_eq!(a.question(t), (a.terms(t), a.term_groups(t)), "question {t}");
             let got = a.analyze(t);
-            assert_eq!(got.terms, a.terms(t), "terms of {t}");
-            assert_eq!(got.index_terms, a.index_terms(t), "index terms of {t}");
+            assert_eq!(got.terms, old_terms(&a, t), "terms of {t}");
+            assert_eq!(got.index_terms, old_index_terms(&a, t), "index terms of {t}");
+            assert_eq!(a.term_groups(t), old_term_groups(&a, t), "groups of {t}");
             let mut seen = HashSet::new();
             let words: Vec<String> = got.words.into_iter().filter(|w| seen.insert(w.clone())).collect();
-            let groups: Vec<String> = a.term_groups(t).into_iter().map(|g| g.full).collect();
+            let groups: Vec<String> = old_term_groups(&a, t).into_iter().map(|g| g.full).collect();
             assert_eq!(words, groups, "words of {t}");
+            assert_eq!(a.question(t), (old_terms(&a, t), old_term_groups(&a, t)), "question {t}");
+            assert_eq!(a.question_normalized(&normalize(t)), a.question(t), "normalised question {t}");
         }
     }
 
@@ -505,7 +466,7 @@ mod tests {
     fn the_terms_tokenizer_splits_what_the_analyzer_joined() {
         let (k, a) = seed();
         let para = &k.articles[0].paragraphs[0];
-        let terms = a.index_terms(para);
+        let terms = a.analyze(para).index_terms;
         let joined = terms.join(&TERM_SEPARATOR.to_string());
         let mut tok = TermsTokenizer::default();
         let mut stream = tok.token_stream(&joined);
@@ -524,7 +485,7 @@ mod tests {
         for p in k.articles.iter().flat_map(|art| &art.paragraphs) {
             let sentences: Vec<Analyzed> = crate::text::sentences(p).into_iter().map(|s| a.analyze(s)).collect();
             let index: Vec<String> = sentences.iter().flat_map(|s| s.index_terms.iter().cloned()).collect();
-            assert_eq!(index, a.index_terms(p), "index terms of {p}");
+            assert_eq!(index, a.analyze(p).index_terms, "index terms of {p}");
             let mut union: Vec<String> = sentences.iter().flat_map(|s| s.terms.iter().cloned()).collect();
             union.sort();
             union.dedup();

@@ -3,8 +3,9 @@
 //!
 //! Each article paragraph is one tantivy document (a passage) with the
 //! article's title beside it, so a hit points at the paragraph that answers,
-//! not at a whole page. The index lives in `DATA_DIR/index-<fingerprint>`:
-//! it is rebuilt only when something in `knowledge/` changed.
+//! not at a whole page. The index lives in `DATA_DIR/index-<key>`, the key
+//! made of the knowledge's fingerprint and [`INDEX_FORMAT`]: it is rebuilt
+//! only when something in `knowledge/` changed, or the way it is indexed.
 //!
 //! Beside tantivy's files the index keeps what the matcher needs of every
 //! passage ([`PassageTerms`]: each sentence's terms and scopes, each title's,
@@ -13,6 +14,7 @@
 //! whole corpus again: at 100,000 passages that was seconds at every start.
 
 pub mod analyzer;
+mod fx;
 mod terms;
 
 use std::path::{Path, PathBuf};
@@ -23,13 +25,15 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-pub use analyzer::{Analyzed, Analyzer, JiebaTokenizer, TERM_SEPARATOR, TERMS_TOKENIZER, TOKENIZER_NAME, TermGroup, TermsTokenizer, scope_terms};
-pub use terms::{FxHasher, FxMap, FxSet, PassageTerms, Sentence};
+pub use analyzer::{Analyzed, Analyzer, TERM_SEPARATOR, TERMS_TOKENIZER, TermGroup, TermsTokenizer, scope_terms};
+pub use fx::{FxHasher, FxMap, FxSet};
+pub use terms::{PassageTerms, Sentence};
 
 use crate::knowledge::Knowledge;
 
-/// Part of the knowledge fingerprint: change it whenever the schema or the way
-/// text is turned into terms changes, so old indexes are rebuilt.
+/// Part of an index's key (with the knowledge's fingerprint): change it
+/// whenever the schema or the way text is turned into terms changes, so that
+/// an old index on disk is never reused with a new binary.
 pub const INDEX_FORMAT: &str = "union-bot index v3 (paragraph passages, canonical jieba terms joined for the terms tokenizer, passage terms beside)";
 
 /// How much more a title match counts than a body match.
@@ -72,13 +76,11 @@ fn schema() -> (Schema, Fields) {
     (b.build(), Fields { pid, title, body })
 }
 
-/// Registers the tokenizers on an index: the term splitter its fields use
-/// (their text is the analyzer's terms, see [`TERMS_TOKENIZER`]), and the
-/// analyzer itself under [`TOKENIZER_NAME`] for text that is not segmented yet.
-/// Custom tokenizers are not saved in the index, so this runs on every build
-/// and every open.
-pub fn register_tokenizer(index: &Index, analyzer: &Analyzer) {
-    index.tokenizers().register(TOKENIZER_NAME, JiebaTokenizer(analyzer.clone()));
+/// Registers the tokenizer on an index: the term splitter its fields use
+/// (their text is the analyzer's terms, see [`TERMS_TOKENIZER`]). Custom
+/// tokenizers are not saved in the index, so this runs on every build and
+/// every open.
+pub fn register_tokenizer(index: &Index) {
     index.tokenizers().register(TERMS_TOKENIZER, TermsTokenizer::default());
 }
 
@@ -103,20 +105,20 @@ impl ArticleIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let terms = fill(&index, fields, knowledge, analyzer)?;
-        Self::from_index(index, fields, analyzer, terms, None)
+        Self::from_index(index, fields, terms, None)
     }
 
     /// Opens the index for this knowledge from `data_dir`, building it first
     /// when there is none for the current fingerprint. Returns whether it was built.
     pub fn open_or_build(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<(ArticleIndex, bool)> {
-        let dir = index_dir(data_dir, knowledge.fingerprint);
+        let dir = index_dir(data_dir, index_key(knowledge));
         let (schema, fields) = schema();
         if dir.join(READY_MARKER).exists()
             && let Ok(index) = Index::open_in_dir(&dir)
             && index.schema() == schema
         {
             match PassageTerms::read(&dir.join(TERMS_FILE)) {
-                Ok(terms) if terms.fits(knowledge) => return Ok((Self::from_index(index, fields, analyzer, terms, Some(dir))?, false)),
+                Ok(terms) if terms.fits(knowledge) => return Ok((Self::from_index(index, fields, terms, Some(dir))?, false)),
                 Ok(_) => tracing::warn!(dir = %dir.display(), "the passage terms do not fit the knowledge; rebuilding the index"),
                 Err(e) => tracing::warn!(dir = %dir.display(), error = %format!("{e:#}"), "cannot read the passage terms; rebuilding the index"),
             }
@@ -128,8 +130,9 @@ impl ArticleIndex {
     /// place: a half-built index is never opened. Older indexes are removed.
     pub fn build_on_disk(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<ArticleIndex> {
         std::fs::create_dir_all(data_dir).with_context(|| format!("{}: cannot create the data directory", data_dir.display()))?;
-        let dir = index_dir(data_dir, knowledge.fingerprint);
-        let tmp = data_dir.join(format!(".building-{:016x}-{}", knowledge.fingerprint, std::process::id()));
+        let key = index_key(knowledge);
+        let dir = index_dir(data_dir, key);
+        let tmp = data_dir.join(format!(".building-{key:016x}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
         let (schema, fields) = schema();
@@ -138,16 +141,16 @@ impl ArticleIndex {
             fill(&index, fields, knowledge, analyzer)?
         };
         terms.write(&tmp.join(TERMS_FILE))?;
-        std::fs::write(tmp.join(READY_MARKER), format!("{:016x}\n", knowledge.fingerprint))?;
+        std::fs::write(tmp.join(READY_MARKER), format!("{key:016x}\n"))?;
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::rename(&tmp, &dir).with_context(|| format!("{}: cannot move the new index into place", dir.display()))?;
         remove_stale(data_dir, &dir);
         let index = Index::open_in_dir(&dir).with_context(|| format!("{}: cannot open the new index", dir.display()))?;
-        Self::from_index(index, fields, analyzer, terms, Some(dir))
+        Self::from_index(index, fields, terms, Some(dir))
     }
 
-    fn from_index(index: Index, fields: Fields, analyzer: &Analyzer, terms: PassageTerms, dir: Option<PathBuf>) -> Result<ArticleIndex> {
-        register_tokenizer(&index, analyzer);
+    fn from_index(index: Index, fields: Fields, terms: PassageTerms, dir: Option<PathBuf>) -> Result<ArticleIndex> {
+        register_tokenizer(&index);
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
         let mut pids = Vec::with_capacity(searcher.segment_readers().len());
@@ -212,8 +215,14 @@ impl ArticleIndex {
 const READY_MARKER: &str = "READY";
 const TERMS_FILE: &str = "passages.bin";
 
-fn index_dir(data_dir: &Path, fingerprint: u64) -> PathBuf {
-    data_dir.join(format!("index-{fingerprint:016x}"))
+fn index_dir(data_dir: &Path, key: u64) -> PathBuf {
+    data_dir.join(format!("index-{key:016x}"))
+}
+
+/// What names an index on disk: the knowledge's fingerprint and [`INDEX_FORMAT`].
+fn index_key(knowledge: &Knowledge) -> u64 {
+    let hash = crate::text::fnv1a(INDEX_FORMAT.as_bytes(), crate::text::FNV_OFFSET);
+    crate::text::fnv1a(&knowledge.fingerprint.to_le_bytes(), hash)
 }
 
 /// Passages segmented per batch: large enough to keep every core busy, small
@@ -224,7 +233,7 @@ const BATCH: usize = 2048;
 /// sentence is segmented once, on all cores; its terms go to tantivy (joined,
 /// for the term splitter) and to [`PassageTerms`].
 fn fill(index: &Index, fields: Fields, knowledge: &Knowledge, analyzer: &Analyzer) -> Result<PassageTerms> {
-    register_tokenizer(index, analyzer);
+    register_tokenizer(index);
     let scopes = scope_terms(knowledge, analyzer);
     let mut terms = terms::Builder::new(knowledge);
     // Titles: the matcher reads title and subtitle as one text; tantivy

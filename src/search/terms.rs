@@ -7,50 +7,14 @@
 //! words, how many passages hold each term. Terms are stored once, as ids into
 //! one vocabulary, and each sentence's ids sit sorted in one shared array.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail, ensure};
 
 use super::analyzer::{Analyzed, Analyzer, Part, TERM_SEPARATOR};
+use super::fx::FxMap;
 use crate::knowledge::Knowledge;
-
-/// FxHash (as in rustc): a few instructions per 8 bytes, where SipHash took
-/// a tenth of an index build. The keys are our own terms, not an attacker's.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-const FX_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(c.try_into().expect("8 bytes"))).wrapping_mul(FX_K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(FX_K);
-        }
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(FX_K);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A hash map with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-/// A hash set with [`FxHasher`].
-pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A passage segmented for the index (on a worker thread), its terms kept
 /// in a few strings rather than a string each.
@@ -87,7 +51,7 @@ pub(super) fn segment(analyzer: &Analyzer, para: &str, scopes: &FxMap<String, u8
     for s in crate::text::sentences(para) {
         let start = s.as_ptr() as usize - para.as_ptr() as usize;
         let first_scope = p.scopes.len();
-        analyzer.analyze_with(s, |part, t| match part {
+        analyzer.analyze_with(s, |part, t, _| match part {
             Part::Index => {
                 if !p.body.is_empty() {
                     p.body.push(TERM_SEPARATOR);

@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
-use super::endpoints::{Target, send_plain};
+use super::send::{Target, send_plain};
 use super::trace::Handled;
 use super::{AdminCommand, Ctx, TgBot};
 use crate::reload::{self, Outcome};

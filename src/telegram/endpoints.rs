@@ -11,14 +11,13 @@ use std::time::Instant;
 
 use anyhow::Result;
 use teloxide::prelude::*;
-use teloxide::types::{Chat, Location, Me, MessageId, MessageKind, ParseMode, ReplyMarkup, ReplyParameters, ThreadId};
+use teloxide::types::{Location, Me, MessageKind};
 use teloxide::utils::command::{BotCommands, ParseError};
 
 use super::flood::Verdict;
-use super::keyboards;
+use super::send::{Target, main_keyboard_for, send_answer, send_plain};
 use super::trace::{Handled, Trace, guard};
 use super::{AdminCommand, Command, Ctx, HandlerResult, TgBot, admin};
-use crate::answer::{Answer, Kind};
 use crate::reply;
 
 pub async fn message(bot: TgBot, msg: Message, me: Me, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
@@ -128,9 +127,10 @@ async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command
     match cmd {
         Command::Start(payload) => {
             send_plain(bot, to, reply::greeting(), main_keyboard_for(chat)).await?;
-            // A deep link may name an entry: t.me/<bot>?start=f_join-how.
-            if let Some(key) = deep_link_key(&payload)
-                && let Some(answer) = ctx.answer_ref(key).await?
+            // A deep link may name an entry: t.me/<bot>?start=faq_join-how
+            // (the text form of an engine `Ref` is a valid start parameter).
+            if !payload.trim().is_empty()
+                && let Some(answer) = ctx.answer_ref(payload).await?
             {
                 send_answer(bot, to.unquoted(), &answer).await?;
                 return Ok(Handled::answered("command", &answer));
@@ -153,14 +153,6 @@ async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command
             Ok(Handled::answered("command", &answer))
         }
     }
-}
-
-/// A deep-link payload (`[A-Za-z0-9_-]`, so no colon) naming an engine key:
-/// `f_join-how` is `f:join-how`.
-fn deep_link_key(payload: &str) -> Option<String> {
-    let payload = payload.trim();
-    let (kind, id) = payload.split_once('_')?;
-    (matches!(kind, "f" | "a" | "s") && !id.is_empty()).then(|| format!("{kind}:{id}"))
 }
 
 /// An edited message: only a live location's new position matters, and only
@@ -236,95 +228,6 @@ fn sent_at(msg: &Message) -> Instant {
     now.checked_sub(std::time::Duration::from_secs_f64(age)).unwrap_or(now)
 }
 
-/// Where a reply goes: the chat, the message it answers (quoted in groups,
-/// so the thread is clear) and the forum topic it was asked in.
-#[derive(Clone, Copy)]
-pub struct Target<'a> {
-    pub chat: &'a Chat,
-    pub reply_to: Option<MessageId>,
-    pub thread: Option<ThreadId>,
-}
-
-impl<'a> Target<'a> {
-    /// The answer to `msg`.
-    pub fn of(msg: &'a Message) -> Target<'a> {
-        Target {
-            chat: &msg.chat,
-            reply_to: (!msg.chat.is_private()).then_some(msg.id),
-            thread: msg.thread_id.filter(|_| msg.is_topic_message),
-        }
-    }
-
-    /// The same place, without quoting (button presses, follow-up messages).
-    pub fn unquoted(self) -> Target<'a> {
-        Target { reply_to: None, ..self }
-    }
-}
-
-/// Sends an answer: the HTML parts in order (the first quoting the
-/// question), the inline buttons on the last part, then, for stations, a pin
-/// for the first one with its map links.
-pub async fn send_answer(bot: &TgBot, to: Target<'_>, answer: &Answer) -> Result<()> {
-    let parts = reply::html(answer);
-    let last = parts.len().saturating_sub(1);
-    let mut markup: Option<ReplyMarkup> = keyboards::answer_keyboard(answer).map(ReplyMarkup::InlineKeyboard);
-    if markup.is_none() && answer.kind == Kind::NeedLocation {
-        markup = main_keyboard_for(to.chat);
-    }
-    for (i, part) in parts.into_iter().enumerate() {
-        let mut req = bot.send_message(to.chat.id, part).parse_mode(ParseMode::Html);
-        if i == 0
-            && let Some(id) = to.reply_to
-        {
-            req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-        }
-        if let Some(thread) = to.thread {
-            req = req.message_thread_id(thread);
-        }
-        if i == last
-            && let Some(m) = markup.take()
-        {
-            req = req.reply_markup(m);
-        }
-        req.await?;
-    }
-    if matches!(answer.kind, Kind::Nearby | Kind::Station)
-        && let Some(h) = answer.stations.first()
-    {
-        let mut req = bot.send_venue(to.chat.id, h.lat, h.lon, h.name.clone(), h.address.clone());
-        if let Some(thread) = to.thread {
-            req = req.message_thread_id(thread);
-        }
-        if let Some(k) = keyboards::map_keyboard(h) {
-            req = req.reply_markup(k);
-        }
-        req.await?;
-    }
-    Ok(())
-}
-
-/// Sends one of the bot's fixed sentences, as plain text (no HTML to escape).
-pub async fn send_plain(bot: &TgBot, to: Target<'_>, text: &str, markup: Option<ReplyMarkup>) -> Result<()> {
-    let mut req = bot.send_message(to.chat.id, text);
-    if let Some(id) = to.reply_to {
-        req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-    }
-    if let Some(thread) = to.thread {
-        req = req.message_thread_id(thread);
-    }
-    if let Some(m) = markup {
-        req = req.reply_markup(m);
-    }
-    req.await?;
-    Ok(())
-}
-
-/// The reply keyboard, in private chats only: its location button works only
-/// there, and in a group it would cover everyone's input field.
-fn main_keyboard_for(chat: &Chat) -> Option<ReplyMarkup> {
-    chat.is_private().then(|| ReplyMarkup::Keyboard(keyboards::main_keyboard()))
-}
-
 /// A shared location, or a venue's (Telegram puts a venue's point in `venue`).
 fn location_of(msg: &Message) -> Option<&Location> {
     msg.location().or_else(|| msg.venue().map(|v| &v.location))
@@ -398,17 +301,9 @@ mod tests {
     }
 
     #[test]
-    fn deep_links_name_keys() {
-        assert_eq!(deep_link_key("f_join-how").as_deref(), Some("f:join-how"));
-        assert_eq!(deep_link_key("s_huairou-fushang").as_deref(), Some("s:huairou-fushang"));
-        assert_eq!(deep_link_key(""), None);
-        assert_eq!(deep_link_key("x_y"), None);
-    }
-
-    #[test]
     fn commands_parse_with_and_without_the_bot_name() {
         assert_eq!(Command::parse("/start", "union_bot").unwrap(), Command::Start(String::new()));
-        assert_eq!(Command::parse("/start f_join-how", "union_bot").unwrap(), Command::Start("f_join-how".into()));
+        assert_eq!(Command::parse("/start faq_join-how", "union_bot").unwrap(), Command::Start("faq_join-how".into()));
         assert_eq!(Command::parse("/join@union_bot", "union_bot").unwrap(), Command::Join);
         assert!(matches!(Command::parse("/join@other_bot", "union_bot"), Err(ParseError::WrongBotName(_))));
         assert!(Command::parse("/reload", "union_bot").is_err());

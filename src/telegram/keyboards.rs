@@ -1,12 +1,12 @@
 //! The bot's buttons: the persistent reply keyboard, the inline buttons under
 //! an answer (close second answers, follow-ups, the other stations of a list)
 //! and the map links under a station's pin. Labels come from [`crate::reply`];
-//! callback data is an engine key (`f:…`, `a:…`, `s:…`), checked against
+//! callback data is the text form of an engine [`Ref`], checked against
 //! Telegram's limit.
 
 use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
 
-use crate::answer::{Answer, Kind, StationHit};
+use crate::engine::{Answer, Kind, Ref, StationHit};
 use crate::{geo, reply, text};
 
 /// Telegram refuses callback data longer than this many bytes.
@@ -55,7 +55,7 @@ pub fn answer_keyboard(a: &Answer) -> Option<InlineKeyboardMarkup> {
     }
     if a.kind == Kind::Nearby {
         for h in a.stations.iter().skip(1) {
-            add(&reply::station_button(&h.name), format!("s:{}", h.id));
+            add(&reply::station_button(&h.name), Ref::Station(h.id.clone()).to_string());
         }
     }
     (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
@@ -84,8 +84,8 @@ mod tests {
 
     #[test]
     fn long_keys_are_left_out() {
-        assert!(callback("入会", "f:join-how").is_some());
-        assert!(callback("长", &format!("f:{}", "x".repeat(63))).is_none());
+        assert!(callback("入会", &Ref::Faq("join-how".into()).to_string()).is_some());
+        assert!(callback("长", &Ref::Faq("x".repeat(61)).to_string()).is_none());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!   journal, checks the token, sets the command menus, then dispatches
 //!   updates (long polling, or a webhook) until `stop` resolves;
 //! - [`schema`] routes each kind of update to its endpoint (`endpoints`);
-//! - `keyboards` builds the buttons, `admin` the admin commands, menus and
+//! - `send` sends replies (HTML parts, buttons, pins; fixed sentences),
+//!   `keyboards` builds the buttons, `admin` the admin commands, menus and
 //!   reports, `flood` the per-user limit, `moves` the live-location tracker,
 //!   `trace` the per-update log line and the panic guard (public, so the
 //!   fault bench can run the same guard around a handler that panics).
@@ -16,6 +17,7 @@ mod endpoints;
 mod flood;
 mod keyboards;
 mod moves;
+mod send;
 pub mod trace;
 
 use std::collections::BTreeSet;

@@ -47,7 +47,7 @@ impl UserHasher {
 pub struct Handled {
     /// text, location, live_location, command, callback, other, …
     pub kind: &'static str,
-    /// The answer's intent (`faq:join-how`, `nearby`, `fallback`), or what was
+    /// The answer's intent (`faq_join-how`, `nearby`, `fallback`), or what was
     /// done instead (`greeting`, `refused`, `not_addressed`, `flood`).
     pub intent: Cow<'static, str>,
 }

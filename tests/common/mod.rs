@@ -1,6 +1,7 @@
 //! Fixtures shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod bot;
 pub mod fake_telegram;
 
 use std::path::{Path, PathBuf};
