@@ -57,7 +57,10 @@ pub enum Kind {
     OutsideBeijing,
     Greeting,
     Fallback,
+    /// Only emoji or symbols: nothing the engine can read.
     Empty,
+    /// Nothing was written: blank, or punctuation only ("？？？").
+    Blank,
 }
 
 /// A cited source.
@@ -98,7 +101,7 @@ pub struct StationHit {
 pub struct Answer {
     pub kind: Kind,
     /// `faq:<id>`, `article:<id>`, `station:<id>`, `nearby`, `need_location`,
-    /// `outside_beijing`, `greeting`; `None` for fallbacks.
+    /// `outside_beijing`, `greeting`, `blank`; `None` for fallbacks.
     pub intent: Option<String>,
     pub confident: bool,
     pub score: f32,
@@ -679,6 +682,14 @@ impl Engine {
     /// Answers a question; `minute` (after midnight, Beijing time) decides "open now".
     pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
         let question = text::clip(question, text::MAX_QUESTION_CHARS);
+        if text::is_blank(question) {
+            let mut a = Answer::new(Kind::Blank);
+            a.intent = Some("blank".into());
+            a.confident = true;
+            a.score = 1.0;
+            a.suggestions = self.default_suggestions();
+            return a;
+        }
         let norm = text::normalize(question);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         let mut answer = self.answer_normalized(&norm, place, minute);

@@ -21,6 +21,12 @@ pub fn empty_question() -> &'static str {
     "我只看得懂文字和位置哦。请打字描述您的问题，比如“怎么入会”“附近有驿站吗”，或者分享您的位置找驿站。"
 }
 
+/// The reply to a message with nothing in it (blank, or only "？？？"); the
+/// menu of topics follows it.
+pub fn blank_question() -> &'static str {
+    "您还没写问题呢。直接打字问我就行，找驿站可以发位置或地名（如“我在望京”）。"
+}
+
 pub fn need_location() -> &'static str {
     "想找离您最近的工会驿站，请点下方“📍 发送位置找驿站”分享位置，或直接发地名，比如“我在望京”“怀柔商业街附近有驿站吗”。"
 }
@@ -280,6 +286,7 @@ pub fn document(a: &Answer) -> Doc {
     let mut d = Doc::default();
     match a.kind {
         Kind::Empty => d.text(empty_question()),
+        Kind::Blank => d.text(blank_question()),
         Kind::Greeting => d.text(greeting()),
         Kind::NeedLocation => d.text(need_location()),
         Kind::OutsideBeijing => d.text(outside_beijing()),
@@ -326,7 +333,7 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.suggestions.is_empty() {
         d.blank();
-        let label = if a.is_fallback() || a.kind == Kind::Greeting { TRY_ASKING } else { DID_YOU_MEAN };
+        let label = if a.is_fallback() || matches!(a.kind, Kind::Greeting | Kind::Blank) { TRY_ASKING } else { DID_YOU_MEAN };
         let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
         d.text(format!("{label}{}", items.join(" / ")));
     }

@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use union_bot::reply;
+
 use crate::common::{bin, knowledge_copy, knowledge_dir};
 
 fn run(args: &[&str], data: &std::path::Path) -> (i32, String, String) {
@@ -41,7 +43,23 @@ fn ask_json_reads_questions_from_stdin() {
     assert!(lines[0]["answer"].as_str().unwrap().contains("12351"));
     assert_eq!(lines[1]["confident"], false);
     assert!(lines[1]["intent"].is_null());
-    assert_eq!(lines[2]["confident"], false, "an empty line is not a question");
+    assert_eq!(lines[2]["kind"], "blank", "an empty line is not a question: {}", lines[2]);
+    assert!(lines[2]["answer"].as_str().unwrap().starts_with(reply::blank_question()), "{}", lines[2]);
+}
+
+#[test]
+fn an_empty_question_gets_its_own_prompt_and_the_menu() {
+    let data = tempfile::tempdir().unwrap();
+    for q in ["", "   ", "？？？！！！"] {
+        let (code, out, err) = run(&["ask", q], data.path());
+        assert_eq!(code, 0, "{q:?}: {err}");
+        assert!(out.starts_with(reply::blank_question()), "{q:?}: {out}");
+        assert!(out.contains("您可以试试问："), "the menu of topics: {out}");
+        assert!(!out.contains("只看得懂文字和位置"), "not the reply for stickers and emoji: {out}");
+    }
+    // Emoji alone are something sent, not nothing: the reply for what it cannot read.
+    let (_, out, _) = run(&["ask", "😀😀😀"], data.path());
+    assert!(out.starts_with(reply::empty_question()), "{out}");
 }
 
 #[test]
