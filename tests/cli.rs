@@ -79,6 +79,20 @@ fn nearby_json_lists_stations_with_distance_and_coordinates() {
 }
 
 #[test]
+fn hours_lines_show_hours_not_article_prose() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["ask", "我在望京，附近有驿站吗"], data.path());
+    assert_eq!(code, 0, "{err}");
+    let hours: Vec<&str> = out.lines().filter(|l| l.starts_with("开放时间：")).collect();
+    assert!(!hours.is_empty(), "{out}");
+    for l in &hours {
+        let shown = l.trim_start_matches("开放时间：");
+        assert!(shown.starts_with("24小时") || shown.starts_with("报道未写明") || shown.as_bytes()[0].is_ascii_digit(), "not hours: {l}\n{out}");
+    }
+    assert!(!out.contains("之后的第二座"), "article prose in an hours line:\n{out}");
+}
+
+#[test]
 fn eval_reports_failures_and_the_closing_line() {
     let data = tempfile::tempdir().unwrap();
     let set = data.path().join("set.yaml");
