@@ -42,8 +42,10 @@ pub enum Command {
     },
     /// Answer a shared location: the nearest stations.
     Nearby {
+        /// Latitude, WGS-84 degrees (Beijing: 39.4 to 41.1), e.g. 39.9087.
         #[arg(allow_hyphen_values = true)]
         lat: f64,
+        /// Longitude, WGS-84 degrees (Beijing: 115.4 to 117.55), e.g. 116.3975.
         #[arg(allow_hyphen_values = true)]
         lon: f64,
         #[arg(long)]
@@ -203,9 +205,23 @@ fn ask(paths: &Paths, question: Option<String>, json: bool, explain: bool) -> Re
 }
 
 fn nearby(paths: &Paths, lat: f64, lon: f64, json: bool) -> Result<ExitCode> {
+    check_coordinates(lat, lon)?;
     let engine = open_engine(paths)?;
     print_answer(None, &engine.nearby(lat, lon), json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses what is no point on Earth (NaN, infinity, a latitude beyond ±90°,
+/// a longitude beyond ±180°): a usage error, not a place outside Beijing.
+/// Beijing's longitude given as the latitude gets the swapped order as a hint.
+fn check_coordinates(lat: f64, lon: f64) -> Result<()> {
+    if lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0 {
+        return Ok(());
+    }
+    if crate::geo::in_beijing(lon, lat) {
+        bail!("{lat} {lon}: no such point; the latitude comes first, did you mean `union-bot nearby {lon} {lat}`?");
+    }
+    bail!("{lat} {lon}: no such point; give the latitude (-90 to 90), then the longitude (-180 to 180), in WGS-84 degrees: union-bot nearby 39.9087 116.3975");
 }
 
 fn run_eval(paths: &Paths, file: &Path, min_pass: Option<f64>, verbose: bool) -> Result<ExitCode> {

@@ -79,6 +79,25 @@ fn nearby_json_lists_stations_with_distance_and_coordinates() {
 }
 
 #[test]
+fn nearby_refuses_what_is_no_point_on_earth() {
+    let data = tempfile::tempdir().unwrap();
+    for args in [["999", "999"], ["NaN", "inf"], ["-91", "116.4"], ["39.9", "-180.5"]] {
+        let (code, out, err) = run(&["nearby", args[0], args[1]], data.path());
+        assert_eq!(code, 2, "{args:?} is a usage error: {out}{err}");
+        assert!(out.is_empty(), "no answer: {out}");
+        assert!(err.starts_with("error: ") && err.contains("no such point") && err.contains("latitude"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = run(&["nearby", "116.39", "39.90"], data.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `union-bot nearby 39.9 116.39`?"), "the swapped order as a hint: {err}");
+    // A real point outside Beijing is the bot's reply, not an error.
+    let (code, out, _) = run(&["nearby", "-33.86", "151.21"], data.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("不在北京"), "{out}");
+}
+
+#[test]
 fn hours_lines_show_hours_not_article_prose() {
     let data = tempfile::tempdir().unwrap();
     let (code, out, err) = run(&["ask", "我在望京，附近有驿站吗"], data.path());
