@@ -257,12 +257,12 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
         Err(problems) => (problems.0, None),
         Ok((knowledge, mut warnings)) => {
             let summary = format!(
-                "{}: {} FAQ entries, {} stations, {} places, {} articles",
+                "{}: {}, {}, {}, {}",
                 paths.knowledge.display(),
-                knowledge.faq.len(),
-                knowledge.stations.len(),
-                knowledge.places.len(),
-                knowledge.articles.len()
+                count(knowledge.faq.len(), "FAQ entry", "FAQ entries"),
+                count(knowledge.stations.len(), "station", "stations"),
+                count(knowledge.places.len(), "place", "places"),
+                count(knowledge.articles.len(), "article", "articles")
             );
             let engine = Engine::in_ram(knowledge)?;
             warnings.extend(check::routing(&engine));
@@ -278,7 +278,7 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
     if let Some(s) = summary {
         writeln!(out, "{s}")?;
     }
-    writeln!(out, "{errors} errors, {warnings} warnings")?;
+    writeln!(out, "{}, {}", count(errors, "error", "errors"), count(warnings, "warning", "warnings"))?;
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -287,9 +287,9 @@ fn index(paths: &Paths) -> Result<ExitCode> {
     let analyzer = crate::search::Analyzer::new(&knowledge);
     let index = crate::search::ArticleIndex::build_on_disk(&knowledge, &analyzer, &paths.data)?;
     println!(
-        "indexed {} passages of {} articles into {}",
-        index.num_docs(),
-        knowledge.articles.len(),
+        "indexed {} of {} into {}",
+        count(index.num_docs() as usize, "passage", "passages"),
+        count(knowledge.articles.len(), "article", "articles"),
         index.dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default()
     );
     Ok(ExitCode::SUCCESS)
@@ -360,7 +360,7 @@ fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool)
     let target = out.map(Path::to_path_buf).unwrap_or(stations_file);
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&target).with_context(|| format!("{}: cannot open", target.display()))?;
     f.write_all(yaml.as_bytes()).with_context(|| format!("{}: cannot write", target.display()))?;
-    println!("appended {} stations to {}; run `union-bot check`", import.stations.len(), target.display());
+    println!("appended {} to {}; run `union-bot check`", count(import.stations.len(), "station", "stations"), target.display());
     Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -372,7 +372,24 @@ fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// "1 error", "2 errors": a count with its noun.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Problems as `file:line: message` lines (for the Telegram admin channel).
 pub fn format_problems(problems: &[Problem]) -> String {
     problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(count(1, "error", "errors"), "1 error");
+        assert_eq!(count(0, "error", "errors"), "0 errors");
+        assert_eq!(count(2, "FAQ entry", "FAQ entries"), "2 FAQ entries");
+    }
 }
