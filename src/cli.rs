@@ -71,7 +71,7 @@ pub enum Command {
         /// Replace articles that already exist.
         #[arg(long)]
         force: bool,
-        /// Print what would be written, write nothing.
+        /// Print what the real run would do, write nothing (exit 1 when it would refuse).
         #[arg(long)]
         dry_run: bool,
     },
@@ -304,25 +304,43 @@ fn import(paths: &Paths, page: &Path, force: bool, dry_run: bool) -> Result<Exit
         bail!("{}: no article found on this page", page.display());
     }
     let dir = paths.knowledge.join(crate::knowledge::ARTICLES_DIR);
+    let existing: Vec<String> = articles.iter().filter(|a| dir.join(format!("{}.md", a.id)).exists()).map(|a| a.id.clone()).collect();
+    let refused = (!existing.is_empty() && !force)
+        .then(|| format!("{} {} exist already; use --force to replace them", if existing.len() == 1 { "article" } else { "articles" }, existing.join(", ")));
+    if let (Some(why), false) = (&refused, dry_run) {
+        bail!("{why}");
+    }
     if !dry_run {
         std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-        let existing: Vec<String> = articles.iter().filter(|a| dir.join(format!("{}.md", a.id)).exists()).map(|a| a.id.clone()).collect();
-        if !existing.is_empty() && !force {
-            bail!("articles {} exist already; use --force to replace them", existing.join(", "));
-        }
     }
     for a in &articles {
         let chars: usize = a.paragraphs.iter().map(|p| p.chars().count()).sum();
-        println!("{}  {}  ({} paragraphs, {} characters, {})", a.id, a.title, a.paragraphs.len(), chars, a.kind);
+        let replaces = if existing.contains(&a.id) { ", exists already" } else { "" };
+        println!("{}  {}  ({}, {}, {}{replaces})", a.id, a.title, count(a.paragraphs.len(), "paragraph", "paragraphs"), count(chars, "character", "characters"), a.kind);
         if dry_run {
             continue;
         }
         let file = dir.join(format!("{}.md", a.id));
         std::fs::write(&file, a.to_markdown()).with_context(|| format!("{}: cannot write", file.display()))?;
     }
-    if !dry_run {
-        println!("wrote {} articles to {}; review the titles, then run `union-bot check`", articles.len(), dir.display());
+    if dry_run {
+        // What the real run would do, with the same options.
+        return Ok(match refused {
+            Some(why) => {
+                println!("dry run: the real run would write nothing: {why}");
+                ExitCode::FAILURE
+            }
+            None if existing.is_empty() => {
+                println!("dry run: the real run would write {} to {}", count(articles.len(), "article", "articles"), dir.display());
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!("dry run: the real run would write {} to {}, replacing {}", count(articles.len(), "article", "articles"), dir.display(), existing.join(", "));
+                ExitCode::SUCCESS
+            }
+        });
     }
+    println!("wrote {} to {}; review the titles, then run `union-bot check`", count(articles.len(), "article", "articles"), dir.display());
     Ok(ExitCode::SUCCESS)
 }
 

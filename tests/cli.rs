@@ -197,13 +197,26 @@ fn import_splits_a_page_and_refuses_to_overwrite() {
     let page = crate::common::shared_dir().join("seeds").join("004_7b22422eec2801af.txt");
     let k = tmp.path().join("k");
     let go = |extra: &[&str]| bin().args(["--knowledge", k.to_str().unwrap(), "import", page.to_str().unwrap()]).args(extra).output().unwrap();
+    let dry = go(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{said}");
+    assert!(said.contains("paragraphs,") && said.lines().last().unwrap().contains("the real run would write 5 articles"), "{said}");
+    assert!(!k.join("articles").exists(), "--dry-run writes nothing");
     let out = go(&[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let files = std::fs::read_dir(k.join("articles")).unwrap().count();
     assert_eq!(files, 5);
+    // The dry run says what the real run then does: refuse.
+    let dry = go(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert_eq!(dry.status.code(), Some(1), "{said}");
+    assert!(said.contains("exists already") && said.contains("would write nothing") && said.contains("--force"), "{said}");
     let again = go(&[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let dry = go(&["--dry-run", "--force"]);
+    assert!(dry.status.success());
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("replacing"), "{}", String::from_utf8_lossy(&dry.stdout));
     assert!(go(&["--force"]).status.success());
 }
 
