@@ -81,7 +81,8 @@ pub enum Command {
         /// Write the entries to this file instead of appending them to knowledge/stations.yaml.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Report what would be imported, write nothing.
+        /// Report every row as the real run would, write nothing; exit 0 when
+        /// rows would be imported (or none is refused), 1 when all are refused.
         #[arg(long)]
         dry_run: bool,
     },
@@ -354,23 +355,29 @@ fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool)
     };
     let import = station_import::read_csv(csv, &existing)?;
     let name = csv.display();
-    for r in &import.refused {
-        println!("{name}:{}: refused: {}", r.line, r.reason);
-    }
-    for r in &import.duplicates {
-        println!("{name}:{}: duplicate, skipped: {}", r.line, r.reason);
-    }
-    for r in &import.remarks {
-        println!("{name}:{}: imported, note: {}", r.line, r.reason);
+    let imported = if dry_run { "would be imported" } else { "imported" };
+    // Every row in the file's order; a row's note right after it.
+    let mut rows: Vec<(usize, String)> = import.lines.iter().zip(&import.stations).map(|(l, s)| (*l, format!("{imported}: \"{}\" ({})", s.name, s.address))).collect();
+    rows.extend(import.refused.iter().map(|r| (r.line, format!("refused: {}", r.reason))));
+    rows.extend(import.duplicates.iter().map(|r| (r.line, format!("duplicate, skipped: {}", r.reason))));
+    rows.extend(import.remarks.iter().map(|r| (r.line, format!("note: {}", r.reason))));
+    rows.sort_by_key(|(line, _)| *line);
+    for (line, what) in &rows {
+        println!("{name}:{line}: {what}");
     }
     println!(
-        "{} rows: {} imported, {} refused, {} duplicates",
-        import.rows,
+        "{}: {} {imported}, {} refused, {}{}",
+        count(import.rows, "row", "rows"),
         import.stations.len(),
         import.refused.len(),
-        import.duplicates.len()
+        count(import.duplicates.len(), "duplicate", "duplicates"),
+        if dry_run { " (dry run: nothing written)" } else { "" }
     );
-    if dry_run || import.stations.is_empty() {
+    if dry_run {
+        let would_import = !import.stations.is_empty();
+        return Ok(if would_import || import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    if import.stations.is_empty() {
         return Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     let file_name = csv.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -250,15 +250,21 @@ fn import_stations_counts_every_row_and_the_result_checks_and_answers() {
     };
     let dry = run(&["--dry-run"]);
     let out = String::from_utf8_lossy(&dry.stdout).into_owned();
-    assert!(out.contains("6 rows: 2 imported, 3 refused, 1 duplicates"), "{out}");
-    for line in [":3: refused", ":4: refused", ":5: refused", ":6: duplicate"] {
-        assert!(out.contains(line), "missing {line}: {out}");
+    assert!(out.contains("6 rows: 2 would be imported, 3 refused, 1 duplicate (dry run: nothing written)"), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("list.csv:")).collect();
+    let expected = [":2: would be imported: \"西直门暖心驿站\"", ":3: refused", ":4: refused", ":5: refused", ":6: duplicate", ":7: would be imported: \"德胜门驿站, 二号\""];
+    assert_eq!(rows.len(), expected.len(), "every row once, in the file's order: {out}");
+    for (row, want) in rows.iter().zip(expected) {
+        assert!(row.contains(want), "{want} expected, got {row}: {out}");
     }
-    assert_eq!(dry.status.code(), Some(1), "refused rows make the exit code 1");
+    assert_eq!(dry.status.code(), Some(0), "a dry run that would import exits 0");
     let before = std::fs::read_to_string(tmp.path().join("stations.yaml")).unwrap();
     assert!(!before.contains("西直门暖心驿站"), "--dry-run writes nothing");
 
-    run(&[]);
+    let real = run(&[]);
+    let out = String::from_utf8_lossy(&real.stdout).into_owned();
+    assert!(out.contains(":2: imported: \"西直门暖心驿站\"") && out.contains("appended 2 stations"), "{out}");
+    assert_eq!(real.status.code(), Some(1), "refused rows make the real run's exit code 1");
     let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
     let data = tempfile::tempdir().unwrap();
@@ -270,8 +276,10 @@ fn import_stations_counts_every_row_and_the_result_checks_and_answers() {
     assert_eq!(v["stations"][0]["name"], "西直门暖心驿站", "{v}");
     assert!(v["answer"].as_str().unwrap().contains("工会驿站名录（list.csv）"), "the list is cited: {v}");
     // Importing the same file again adds nothing: every row is a duplicate now.
-    let again = String::from_utf8_lossy(&run(&["--dry-run"]).stdout).into_owned();
-    assert!(again.contains("0 imported, 3 refused, 3 duplicates"), "{again}");
+    let again = run(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(said.contains("0 would be imported, 3 refused, 3 duplicates"), "{said}");
+    assert_eq!(again.status.code(), Some(1), "nothing to import and rows refused: {said}");
 }
 
 #[test]
@@ -291,7 +299,7 @@ fn eleven_thousand_imported_stations_load_check_and_answer() {
     std::fs::write(&csv, text).unwrap();
     let out = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "import-stations", csv.to_str().unwrap()]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("11000 rows: 11000 imported, 0 refused, 0 duplicates"), "{stdout}");
+    assert!(stdout.contains("11000 rows: 11000 imported, 0 refused, 0 duplicates"), "{}", stdout.lines().last().unwrap_or_default());
     let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
     let data = tempfile::tempdir().unwrap();
