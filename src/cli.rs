@@ -32,8 +32,12 @@ pub struct Cli {
 pub enum Command {
     /// Answer a question as the bot would (plain text, or one JSON object with --json).
     /// With --json and no question, answer each line of stdin.
+    /// Not journaled: a question asked here is an editor's test, not a worker's.
     Ask {
+        /// The question as a worker would type it, in quotes: union-bot ask "怎么入会"
         question: Option<String>,
+        /// Print one JSON object per question (answer, confident, intent, kind,
+        /// score, sources, suggestions, stations) instead of the reply's text.
         #[arg(long)]
         json: bool,
         /// Show how the question was read and the best candidates with their scores.
@@ -51,8 +55,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a question set (format: shared/eval/README.md) and report failures.
+    /// Run a question set and report failures (the format: ../shared/eval/README.md).
     Eval {
+        /// The question set, e.g. ../shared/eval/questions.yaml or tests/data/questions.yaml.
         file: PathBuf,
         /// Exit 0 when at least this fraction of cases pass.
         #[arg(long)]

@@ -330,3 +330,16 @@ fn report_lists_unanswered_questions_grouped_without_user_ids() {
     let raw = std::fs::read_to_string(data.path().join("unanswered.jsonl")).unwrap();
     assert!(!raw.contains("user") && !raw.contains("chat"), "{raw}");
 }
+
+#[test]
+fn help_describes_the_arguments_readme_names() {
+    let help = |cmd: &str| String::from_utf8_lossy(&bin().args([cmd, "--help"]).output().unwrap().stdout).into_owned();
+    let ask = help("ask");
+    assert!(ask.contains("[QUESTION]") && ask.contains("The question as a worker would type it"), "{ask}");
+    assert!(ask.contains("--json") && ask.contains("one JSON object per question"), "{ask}");
+    assert!(ask.contains("Not journaled"), "{ask}");
+    let eval = help("eval");
+    assert!(eval.contains("../shared/eval/README.md") && eval.contains("--verbose"), "{eval}");
+    let nearby = help("nearby");
+    assert!(nearby.contains("Latitude, WGS-84") && nearby.contains("Longitude, WGS-84"), "{nearby}");
+}
