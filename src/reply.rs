@@ -109,6 +109,44 @@ pub fn stale_button() -> &'static str {
     "这个按钮对应的内容已经更新了，请直接打字提问。"
 }
 
+/// What the admins read about a reload (the reply to `/reload`, and the
+/// message when the watcher refuses an edit). Changed items keep their ids
+/// (`faq:join-how`), problems their `file:line`; the log has
+/// [`crate::reload::describe`].
+pub fn reload_report(outcome: &crate::reload::Outcome) -> String {
+    use crate::reload::Outcome;
+    let problems = |head: String, list: &[crate::knowledge::Problem]| {
+        let mut s = head;
+        for p in list {
+            s.push('\n');
+            s.push_str(&p.to_string());
+        }
+        s
+    };
+    match outcome {
+        Outcome::Unchanged => "知识库没有变化。".to_string(),
+        Outcome::Reloaded { changes, warnings } => {
+            let mut s = if changes.is_empty() {
+                "已重新加载，没有条目变化。".to_string()
+            } else {
+                let mut s = "已重新加载，新的知识库已生效。".to_string();
+                for (label, items) in [("新增", &changes.added), ("删除", &changes.removed), ("修改", &changes.changed)] {
+                    if !items.is_empty() {
+                        s.push_str(&format!("\n{label}（{}）：{}", items.len(), items.join("、")));
+                    }
+                }
+                s
+            };
+            if !warnings.is_empty() {
+                s = problems(format!("{s}\n提醒（{}条，不影响使用）：", warnings.len()), warnings);
+            }
+            s
+        }
+        Outcome::Refused { problems: list } => problems("这次修改没有生效，机器人继续使用之前的知识库。请改正下面的问题（文件:行号）后再保存：".to_string(), list),
+        Outcome::Failed { error } => format!("重新加载失败，机器人继续使用之前的知识库：{error}"),
+    }
+}
+
 /// How an imported station list is cited.
 pub fn station_list_title(file: &str) -> String {
     format!("工会驿站名录（{file}）")

@@ -238,7 +238,7 @@ async fn admin_commands_work_only_for_admins_in_private() {
     let admin_chat = tg::private_chat(ADMIN, "管理员");
     fake.text(&admin_chat, &admin, "/reload");
     let sent = fake.wait_for_sent(ADMIN, 1).await;
-    assert!(sent[0].text().starts_with("reloaded"), "{}", sent[0].text());
+    assert!(sent[0].text().starts_with("已重新加载"), "in Chinese: {}", sent[0].text());
     fake.text(&chat, &from, "火星上今天下雨吗");
     fake.wait_for_sent(WORKER, 3).await;
     fake.text(&admin_chat, &admin, "/unanswered");
@@ -433,7 +433,7 @@ async fn a_refused_edit_of_the_knowledge_is_reported_to_the_admins() {
     let good = std::fs::read_to_string(&faq).unwrap();
     std::fs::write(&faq, format!("{good}\n- id: [broken\n")).unwrap();
     let sent = bot.fake.wait_for_sent(ADMIN, 1).await;
-    assert!(sent[0].text().starts_with("edit refused"), "{}", sent[0].text());
+    assert!(sent[0].text().starts_with("这次修改没有生效"), "in Chinese: {}", sent[0].text());
     assert!(sent[0].text().contains("faq.yaml"), "{}", sent[0].text());
     // The last good knowledge keeps serving.
     let (chat, from) = worker();

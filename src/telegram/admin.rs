@@ -40,9 +40,8 @@ pub async fn command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: AdminComma
         AdminCommand::Reload => {
             let live = Arc::clone(&ctx.live);
             let outcome = tokio::task::spawn_blocking(move || live.reload(true)).await.context("the reload task failed")?;
-            let text = reload::describe(&outcome);
-            tracing::info!("/reload: {text}");
-            ("reload", text)
+            tracing::info!("/reload: {}", reload::describe(&outcome));
+            ("reload", reply::reload_report(&outcome))
         }
         AdminCommand::Stats => {
             let journal = Arc::clone(&ctx.journal);
@@ -133,6 +132,7 @@ pub fn reporter(bot: TgBot, admins: BTreeSet<u64>, runtime: tokio::runtime::Hand
         match outcome {
             Outcome::Refused { .. } | Outcome::Failed { .. } => {
                 tracing::warn!("{text}");
+                let text = reply::reload_report(outcome);
                 let (bot, admins) = (bot.clone(), admins.clone());
                 runtime.spawn(async move {
                     for id in admins {
