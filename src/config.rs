@@ -124,10 +124,14 @@ fn parse_admin_ids(list: &str) -> Result<BTreeSet<u64>> {
     Ok(out)
 }
 
+/// The log target of the line a server prints once it is ready; shown at the
+/// default level, hidden when `RUST_LOG` asks for less.
+pub const READY_TARGET: &str = "ready";
+
 /// Logs go to stderr (stdout carries answers), filtered by `RUST_LOG`
-/// (default: warnings and errors only).
+/// (default: warnings and errors, and the one "ready" line of a server).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,{READY_TARGET}=info")));
     // Colours only on a terminal: a log file or journald gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();

@@ -546,6 +546,49 @@ async fn the_binary_answers_a_conversation_and_stops_on_sigterm() {
     }
 }
 
+/// At the default log level the bot says one thing when it serves: the
+/// "ready" line (who, how, what it knows, how to stop). An admin who has not
+/// opened the bot yet is the normal state, not a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_default_level_the_binary_prints_one_ready_line() {
+    let fake = FakeTelegram::start().await; // the admin's chat is unknown to it
+    let data = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap(); // no .env here
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_union-bot"))
+        .arg("telegram")
+        .current_dir(cwd.path())
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", &fake.url)
+        .env("ADMIN_IDS", ADMIN.to_string())
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .env("DATA_DIR", data.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start union-bot telegram");
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+    fake.wait_for("the first getUpdates", Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == "getUpdates")).await;
+    let pid = child.id().expect("running");
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits within 10 s of SIGTERM").unwrap();
+    let log = log.await.unwrap();
+    assert!(exit.success(), "exit {exit:?}; log:\n{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "one line:\n{log}");
+    let ready = lines[0];
+    for part in [&format!("ready: @{}", tg::BOT_USERNAME), "long polling", "FAQ entries", "stations", "articles", "1 admin (1 not yet opened the bot)", "Ctrl-C"] {
+        assert!(ready.contains(part), "{part:?} missing: {ready}");
+    }
+    assert!(!ready.contains("WARN") && !ready.contains(tg::TOKEN), "{ready}");
+}
+
 #[test]
 fn the_binary_without_a_token_says_so_and_exits_2() {
     let cwd = tempfile::tempdir().unwrap();
