@@ -93,6 +93,32 @@ fn urls(call: &Call) -> Vec<String> {
     call.buttons().iter().filter_map(|b| b["url"].as_str().map(str::to_string)).collect()
 }
 
+/// The buttons of a request as a worker sees them, one line each: inline
+/// buttons numbered for `!press` ("[1] 谁能加入工会"), link buttons with their
+/// address, and the reply keyboard under the input field, row by row.
+fn shown_buttons(call: &Call) -> Vec<String> {
+    let markup = &call.params["reply_markup"];
+    let rows = |key: &str| markup[key].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut n = 0;
+    for b in rows("inline_keyboard").iter().filter_map(Value::as_array).flatten() {
+        let label = b["text"].as_str().unwrap_or_default();
+        match (b["callback_data"].as_str(), b["url"].as_str()) {
+            (Some(_), _) => {
+                n += 1;
+                out.push(format!("[{n}] {label}"));
+            }
+            (None, Some(url)) => out.push(format!("🔗 {label}: {url}")),
+            (None, None) => out.push(format!("[?] {label}")),
+        }
+    }
+    for row in rows("keyboard").iter().filter_map(Value::as_array) {
+        let labels: Vec<&str> = row.iter().filter_map(|b| b["text"].as_str()).collect();
+        out.push(format!("⌨ {}", labels.join(" | ")));
+    }
+    out
+}
+
 fn texts(calls: &[Call]) -> Vec<&str> {
     calls.iter().map(Call::text).collect()
 }
@@ -107,6 +133,10 @@ async fn start_shows_the_location_button_and_sets_the_menus() {
     let location_button = sent[0].buttons().into_iter().find(|b| b["request_location"] == json!(true)).expect("a location button");
     assert_eq!(location_button["text"], reply::BUTTON_LOCATION);
     assert_eq!(sent[0].params["reply_markup"]["is_persistent"], json!(true));
+    // What the fake server shows by hand (try_the_bot_by_hand): the labels.
+    let shown = shown_buttons(&sent[0]);
+    assert!(shown.iter().any(|l| l.starts_with("⌨ ") && l.contains(reply::BUTTON_LOCATION)), "{shown:?}");
+    assert!(shown.iter().any(|l| l.contains(reply::BUTTON_JOIN) && l.contains(reply::BUTTON_HELP)), "{shown:?}");
 
     let menus: Vec<Call> = bot.fake.calls().into_iter().filter(|c| c.method == "setMyCommands").collect();
     let names = |c: &Call| c.params["commands"].as_array().unwrap().iter().map(|x| x["command"].as_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -130,6 +160,8 @@ async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
     // Follow-ups are buttons that answer when pressed.
     let data = callback_data(&sent[0]);
     assert!(data.iter().any(|d| d == "f:join-who"), "{data:?}");
+    let shown = shown_buttons(&sent[0]);
+    assert!(shown.iter().all(|l| l.starts_with('[') && !l.contains("f:")), "labels, not keys: {shown:?}");
     let message = sent[0].result.clone().expect("the sent message");
     bot.fake.press(&from, &message, "f:join-who");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
@@ -610,7 +642,9 @@ fn the_binary_without_a_token_says_so_and_exits_2() {
 /// bot"). Lines typed on stdin are a worker's messages; `!loc <lat> <lon>`
 /// shares a location, `!sticker` sends a sticker, `!press <n>` presses the
 /// n-th button under the bot's last message with buttons. The bot's requests
-/// are printed as they arrive. Ends at end of input.
+/// are printed as they arrive, buttons by their labels as a worker sees them
+/// (the reply keyboard below the input field too: type a label to press it).
+/// Ends at end of input.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "interactive: run by hand, see README"]
 async fn try_the_bot_by_hand() {
@@ -618,8 +652,12 @@ async fn try_the_bot_by_hand() {
     let port = std::env::var("FAKE_TELEGRAM_PORT").unwrap_or_else(|_| "8081".into());
     let fake = FakeTelegram::start_on(&format!("127.0.0.1:{port}")).await;
     println!("fake Telegram on {}; in another terminal:", fake.url);
-    println!("  TELOXIDE_TOKEN='{}' TELOXIDE_API_URL={} ADMIN_IDS={WORKER} cargo run --release -- telegram", tg::TOKEN, fake.url);
-    println!("then type messages here (!loc 40.3162 116.6325, !sticker, !press 1; Ctrl-D ends)");
+    println!(
+        "  TELOXIDE_TOKEN='{}' TELOXIDE_API_URL={} ADMIN_IDS={WORKER} DATA_DIR=/tmp/union-bot-data cargo run --release -- telegram",
+        tg::TOKEN,
+        fake.url
+    );
+    println!("then type messages here (/start, 怎么入会, !loc 40.3162 116.6325, !sticker, !press 1, /stats; Ctrl-D ends)");
     let (chat, from) = worker();
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut shown = 0;
@@ -652,13 +690,10 @@ async fn try_the_bot_by_hand() {
                 None if c.method == "sendVenue" => println!("<< 📍 {} ({})", c.params["title"], c.params["address"]),
                 None => println!("<< {} {}", c.method, c.text()),
             }
+            for line in shown_buttons(c) {
+                println!("   {line}");
+            }
             let data: Vec<String> = callback_data(c);
-            for (i, d) in data.iter().enumerate() {
-                println!("   [{}] {d}", i + 1);
-            }
-            for u in urls(c) {
-                println!("   🔗 {u}");
-            }
             if !data.is_empty()
                 && let Some(message) = &c.result
             {
