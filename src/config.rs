@@ -59,6 +59,11 @@ pub struct TelegramConfig {
     pub admins: BTreeSet<u64>,
     /// Where the webhook server listens (`WEBHOOK_ADDR`); used with `--webhook` only.
     pub webhook_addr: SocketAddr,
+    /// The pace sends are held to: Telegram's limits (teloxide's defaults: a
+    /// message a second and 20 a minute per chat, 30 a second in all). Not a
+    /// setting; a test against the fake server may raise them so as not to
+    /// wait out Telegram's minute.
+    pub send_limits: teloxide::adaptors::throttle::Limits,
 }
 
 /// The default listening address of the webhook server.
@@ -97,7 +102,7 @@ impl TelegramConfig {
         };
         let addr = set("WEBHOOK_ADDR").unwrap_or_else(|| DEFAULT_WEBHOOK_ADDR.to_string());
         let webhook_addr = addr.parse().with_context(|| format!("WEBHOOK_ADDR is not an address like 0.0.0.0:8443: {addr}"))?;
-        Ok(TelegramConfig { token: Secret::new(token), api_url, admins, webhook_addr })
+        Ok(TelegramConfig { token: Secret::new(token), api_url, admins, webhook_addr, send_limits: Default::default() })
     }
 }
 

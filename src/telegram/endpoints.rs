@@ -398,6 +398,23 @@ mod tests {
     }
 
     #[test]
+    fn flood_is_judged_by_the_sending_time() {
+        // A message sent 45 s ago and handled only now (a chat's messages wait
+        // for the replies before them) counts at when it was sent.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let msg: Message = serde_json::from_value(serde_json::json!({
+            "message_id": 1,
+            "date": now - 45,
+            "chat": { "id": 7, "type": "private", "first_name": "骑手" },
+            "from": { "id": 7, "is_bot": false, "first_name": "骑手" },
+            "text": "你好",
+        }))
+        .unwrap();
+        let age = Instant::now().duration_since(sent_at(&msg)).as_secs_f64();
+        assert!((44.0..47.0).contains(&age), "judged as sent {age} s ago");
+    }
+
+    #[test]
     fn deep_links_name_keys() {
         assert_eq!(deep_link_key("f_join-how").as_deref(), Some("f:join-how"));
         assert_eq!(deep_link_key("s_huairou-fushang").as_deref(), Some("s:huairou-fushang"));

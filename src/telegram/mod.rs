@@ -27,7 +27,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
@@ -202,7 +201,7 @@ fn bot(config: &TelegramConfig) -> TgBot {
     if let Some(url) = &config.api_url {
         bot = bot.set_api_url(url.clone());
     }
-    Throttle::new_spawn(bot, Limits::default())
+    Throttle::new_spawn(bot, config.send_limits)
 }
 
 /// Serves the bot until `stop` resolves, then lets the replies in flight
