@@ -32,8 +32,12 @@ pub struct Cli {
 pub enum Command {
     /// Answer a question as the bot would (plain text, or one JSON object with --json).
     /// With --json and no question, answer each line of stdin.
+    /// Not journaled: a question asked here is an editor's test, not a worker's.
     Ask {
+        /// The question as a worker would type it, in quotes: union-bot ask "怎么入会"
         question: Option<String>,
+        /// Print one JSON object per question (answer, confident, intent, kind,
+        /// score, sources, suggestions, stations) instead of the reply's text.
         #[arg(long)]
         json: bool,
         /// Show how the question was read and the best candidates with their scores.
@@ -42,15 +46,18 @@ pub enum Command {
     },
     /// Answer a shared location: the nearest stations.
     Nearby {
+        /// Latitude, WGS-84 degrees (Beijing: 39.4 to 41.1), e.g. 39.9087.
         #[arg(allow_hyphen_values = true)]
         lat: f64,
+        /// Longitude, WGS-84 degrees (Beijing: 115.4 to 117.55), e.g. 116.3975.
         #[arg(allow_hyphen_values = true)]
         lon: f64,
         #[arg(long)]
         json: bool,
     },
-    /// Run a question set (format: shared/eval/README.md) and report failures.
+    /// Run a question set and report failures (the format: ../shared/eval/README.md).
     Eval {
+        /// The question set, e.g. ../shared/eval/questions.yaml or tests/data/questions.yaml.
         file: PathBuf,
         /// Exit 0 when at least this fraction of cases pass.
         #[arg(long)]
@@ -69,7 +76,7 @@ pub enum Command {
         /// Replace articles that already exist.
         #[arg(long)]
         force: bool,
-        /// Print what would be written, write nothing.
+        /// Print what the real run would do, write nothing (exit 1 when it would refuse).
         #[arg(long)]
         dry_run: bool,
     },
@@ -79,7 +86,8 @@ pub enum Command {
         /// Write the entries to this file instead of appending them to knowledge/stations.yaml.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Report what would be imported, write nothing.
+        /// Report every row as the real run would, write nothing; exit 0 when
+        /// rows would be imported (or none is refused), 1 when all are refused.
         #[arg(long)]
         dry_run: bool,
     },
@@ -203,9 +211,23 @@ fn ask(paths: &Paths, question: Option<String>, json: bool, explain: bool) -> Re
 }
 
 fn nearby(paths: &Paths, lat: f64, lon: f64, json: bool) -> Result<ExitCode> {
+    check_coordinates(lat, lon)?;
     let engine = open_engine(paths)?;
     print_answer(None, &engine.nearby(lat, lon), json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses what is no point on Earth (NaN, infinity, a latitude beyond ±90°,
+/// a longitude beyond ±180°): a usage error, not a place outside Beijing.
+/// Beijing's longitude given as the latitude gets the swapped order as a hint.
+fn check_coordinates(lat: f64, lon: f64) -> Result<()> {
+    if lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0 {
+        return Ok(());
+    }
+    if crate::geo::in_beijing(lon, lat) {
+        bail!("{lat} {lon}: no such point; the latitude comes first, did you mean `union-bot nearby {lon} {lat}`?");
+    }
+    bail!("{lat} {lon}: no such point; give the latitude (-90 to 90), then the longitude (-180 to 180), in WGS-84 degrees: union-bot nearby 39.9087 116.3975");
 }
 
 fn run_eval(paths: &Paths, file: &Path, min_pass: Option<f64>, verbose: bool) -> Result<ExitCode> {
@@ -241,12 +263,12 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
         Err(problems) => (problems.0, None),
         Ok((knowledge, mut warnings)) => {
             let summary = format!(
-                "{}: {} FAQ entries, {} stations, {} places, {} articles",
+                "{}: {}, {}, {}, {}",
                 paths.knowledge.display(),
-                knowledge.faq.len(),
-                knowledge.stations.len(),
-                knowledge.places.len(),
-                knowledge.articles.len()
+                count(knowledge.faq.len(), "FAQ entry", "FAQ entries"),
+                count(knowledge.stations.len(), "station", "stations"),
+                count(knowledge.places.len(), "place", "places"),
+                count(knowledge.articles.len(), "article", "articles")
             );
             let engine = Engine::in_ram(knowledge)?;
             warnings.extend(check::routing(&engine));
@@ -262,7 +284,7 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
     if let Some(s) = summary {
         writeln!(out, "{s}")?;
     }
-    writeln!(out, "{errors} errors, {warnings} warnings")?;
+    writeln!(out, "{}, {}", count(errors, "error", "errors"), count(warnings, "warning", "warnings"))?;
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -271,9 +293,9 @@ fn index(paths: &Paths) -> Result<ExitCode> {
     let analyzer = crate::search::Analyzer::new(&knowledge);
     let index = crate::search::ArticleIndex::build_on_disk(&knowledge, &analyzer, &paths.data)?;
     println!(
-        "indexed {} passages of {} articles into {}",
-        index.num_docs(),
-        knowledge.articles.len(),
+        "indexed {} of {} into {}",
+        count(index.num_docs() as usize, "passage", "passages"),
+        count(knowledge.articles.len(), "article", "articles"),
         index.dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default()
     );
     Ok(ExitCode::SUCCESS)
@@ -288,25 +310,43 @@ fn import(paths: &Paths, page: &Path, force: bool, dry_run: bool) -> Result<Exit
         bail!("{}: no article found on this page", page.display());
     }
     let dir = paths.knowledge.join(crate::knowledge::ARTICLES_DIR);
+    let existing: Vec<String> = articles.iter().filter(|a| dir.join(format!("{}.md", a.id)).exists()).map(|a| a.id.clone()).collect();
+    let refused = (!existing.is_empty() && !force)
+        .then(|| format!("{} {} exist already; use --force to replace them", if existing.len() == 1 { "article" } else { "articles" }, existing.join(", ")));
+    if let (Some(why), false) = (&refused, dry_run) {
+        bail!("{why}");
+    }
     if !dry_run {
         std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-        let existing: Vec<String> = articles.iter().filter(|a| dir.join(format!("{}.md", a.id)).exists()).map(|a| a.id.clone()).collect();
-        if !existing.is_empty() && !force {
-            bail!("articles {} exist already; use --force to replace them", existing.join(", "));
-        }
     }
     for a in &articles {
         let chars: usize = a.paragraphs.iter().map(|p| p.chars().count()).sum();
-        println!("{}  {}  ({} paragraphs, {} characters, {})", a.id, a.title, a.paragraphs.len(), chars, a.kind);
+        let replaces = if existing.contains(&a.id) { ", exists already" } else { "" };
+        println!("{}  {}  ({}, {}, {}{replaces})", a.id, a.title, count(a.paragraphs.len(), "paragraph", "paragraphs"), count(chars, "character", "characters"), a.kind);
         if dry_run {
             continue;
         }
         let file = dir.join(format!("{}.md", a.id));
         std::fs::write(&file, a.to_markdown()).with_context(|| format!("{}: cannot write", file.display()))?;
     }
-    if !dry_run {
-        println!("wrote {} articles to {}; review the titles, then run `union-bot check`", articles.len(), dir.display());
+    if dry_run {
+        // What the real run would do, with the same options.
+        return Ok(match refused {
+            Some(why) => {
+                println!("dry run: the real run would write nothing: {why}");
+                ExitCode::FAILURE
+            }
+            None if existing.is_empty() => {
+                println!("dry run: the real run would write {} to {}", count(articles.len(), "article", "articles"), dir.display());
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!("dry run: the real run would write {} to {}, replacing {}", count(articles.len(), "article", "articles"), dir.display(), existing.join(", "));
+                ExitCode::SUCCESS
+            }
+        });
     }
+    println!("wrote {} to {}; review the titles, then run `union-bot check`", count(articles.len(), "article", "articles"), dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -320,23 +360,29 @@ fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool)
     };
     let import = station_import::read_csv(csv, &existing)?;
     let name = csv.display();
-    for r in &import.refused {
-        println!("{name}:{}: refused: {}", r.line, r.reason);
-    }
-    for r in &import.duplicates {
-        println!("{name}:{}: duplicate, skipped: {}", r.line, r.reason);
-    }
-    for r in &import.remarks {
-        println!("{name}:{}: imported, note: {}", r.line, r.reason);
+    let imported = if dry_run { "would be imported" } else { "imported" };
+    // Every row in the file's order; a row's note right after it.
+    let mut rows: Vec<(usize, String)> = import.lines.iter().zip(&import.stations).map(|(l, s)| (*l, format!("{imported}: \"{}\" ({})", s.name, s.address))).collect();
+    rows.extend(import.refused.iter().map(|r| (r.line, format!("refused: {}", r.reason))));
+    rows.extend(import.duplicates.iter().map(|r| (r.line, format!("duplicate, skipped: {}", r.reason))));
+    rows.extend(import.remarks.iter().map(|r| (r.line, format!("note: {}", r.reason))));
+    rows.sort_by_key(|(line, _)| *line);
+    for (line, what) in &rows {
+        println!("{name}:{line}: {what}");
     }
     println!(
-        "{} rows: {} imported, {} refused, {} duplicates",
-        import.rows,
+        "{}: {} {imported}, {} refused, {}{}",
+        count(import.rows, "row", "rows"),
         import.stations.len(),
         import.refused.len(),
-        import.duplicates.len()
+        count(import.duplicates.len(), "duplicate", "duplicates"),
+        if dry_run { " (dry run: nothing written)" } else { "" }
     );
-    if dry_run || import.stations.is_empty() {
+    if dry_run {
+        let would_import = !import.stations.is_empty();
+        return Ok(if would_import || import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    if import.stations.is_empty() {
         return Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     let file_name = csv.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -344,7 +390,7 @@ fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool)
     let target = out.map(Path::to_path_buf).unwrap_or(stations_file);
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&target).with_context(|| format!("{}: cannot open", target.display()))?;
     f.write_all(yaml.as_bytes()).with_context(|| format!("{}: cannot write", target.display()))?;
-    println!("appended {} stations to {}; run `union-bot check`", import.stations.len(), target.display());
+    println!("appended {} to {}; run `union-bot check`", count(import.stations.len(), "station", "stations"), target.display());
     Ok(if import.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -354,4 +400,21 @@ fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
     println!("{}\n", journal.stats_report(now));
     println!("{}", journal.unanswered_report(limit));
     Ok(ExitCode::SUCCESS)
+}
+
+/// "1 error", "2 errors": a count with its noun.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(count(1, "error", "errors"), "1 error");
+        assert_eq!(count(0, "error", "errors"), "0 errors");
+        assert_eq!(count(2, "FAQ entry", "FAQ entries"), "2 FAQ entries");
+    }
 }

@@ -59,6 +59,11 @@ pub struct TelegramConfig {
     pub admins: BTreeSet<u64>,
     /// Where the webhook server listens (`WEBHOOK_ADDR`); used with `--webhook` only.
     pub webhook_addr: SocketAddr,
+    /// The pace sends are held to: Telegram's limits (teloxide's defaults: a
+    /// message a second and 20 a minute per chat, 30 a second in all). Not a
+    /// setting; a test against the fake server may raise them so as not to
+    /// wait out Telegram's minute.
+    pub send_limits: teloxide::adaptors::throttle::Limits,
 }
 
 /// The default listening address of the webhook server.
@@ -97,7 +102,7 @@ impl TelegramConfig {
         };
         let addr = set("WEBHOOK_ADDR").unwrap_or_else(|| DEFAULT_WEBHOOK_ADDR.to_string());
         let webhook_addr = addr.parse().with_context(|| format!("WEBHOOK_ADDR is not an address like 0.0.0.0:8443: {addr}"))?;
-        Ok(TelegramConfig { token: Secret::new(token), api_url, admins, webhook_addr })
+        Ok(TelegramConfig { token: Secret::new(token), api_url, admins, webhook_addr, send_limits: Default::default() })
     }
 }
 
@@ -124,10 +129,14 @@ fn parse_admin_ids(list: &str) -> Result<BTreeSet<u64>> {
     Ok(out)
 }
 
+/// The log target of the line a server prints once it is ready; shown at the
+/// default level, hidden when `RUST_LOG` asks for less.
+pub const READY_TARGET: &str = "ready";
+
 /// Logs go to stderr (stdout carries answers), filtered by `RUST_LOG`
-/// (default: warnings and errors only).
+/// (default: warnings and errors, and the one "ready" line of a server).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,{READY_TARGET}=info")));
     // Colours only on a terminal: a log file or journald gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();

@@ -197,6 +197,19 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// What a station's hours line shows: its hours ("24小时", "09:00-18:00"),
+/// or, when it has none a program can read, the source's own words for them
+/// (an imported list's "工作日白天"); `None` when no source states them. The
+/// article's prose around the hours ("继…之后的第二座商圈24小时智能化驿站")
+/// is never shown as hours.
+pub fn hours_shown(hours: Option<&str>, hours_text: Option<&str>) -> Option<String> {
+    match hours.map(str::trim).filter(|h| !h.is_empty()) {
+        Some("24h") => Some("24小时".to_string()),
+        Some(h) => Some(h.to_string()),
+        None => hours_text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_string),
+    }
+}
+
 /// "850米" or "3.2公里".
 pub fn format_distance(m: f64) -> String {
     if m < 1000.0 {
@@ -245,6 +258,15 @@ mod tests {
             }
         }
         best.map(|(p, _)| p)
+    }
+
+    #[test]
+    fn hours_lines_show_hours_not_prose() {
+        assert_eq!(hours_shown(Some("24h"), Some("继望京骑迹驿站之后的第二座商圈24小时智能化驿站")).as_deref(), Some("24小时"));
+        assert_eq!(hours_shown(Some("09:00-18:00"), Some("每天早9点到晚6点开放")).as_deref(), Some("09:00-18:00"));
+        assert_eq!(hours_shown(None, Some("工作日白天")).as_deref(), Some("工作日白天"));
+        assert_eq!(hours_shown(None, None), None);
+        assert_eq!(hours_shown(Some(" "), Some("")), None);
     }
 
     #[test]

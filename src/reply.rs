@@ -21,6 +21,12 @@ pub fn empty_question() -> &'static str {
     "我只看得懂文字和位置哦。请打字描述您的问题，比如“怎么入会”“附近有驿站吗”，或者分享您的位置找驿站。"
 }
 
+/// The reply to a message with nothing in it (blank, or only "？？？"); the
+/// menu of topics follows it.
+pub fn blank_question() -> &'static str {
+    "您还没写问题呢。直接打字问我就行，找驿站可以发位置或地名（如“我在望京”）。"
+}
+
 pub fn need_location() -> &'static str {
     "想找离您最近的工会驿站，请点下方“📍 发送位置找驿站”分享位置，或直接发地名，比如“我在望京”“怀柔商业街附近有驿站吗”。"
 }
@@ -108,6 +114,44 @@ fn note(n: &Note) -> String {
     match n {
         Note::NoneWithinRadius => none_within_radius(),
         Note::NoneInDistrict(district) => none_in_district(district),
+    }
+}
+
+/// What the admins read about a reload (the reply to `/reload`, and the
+/// message when the watcher refuses an edit). Changed items keep their ids
+/// (`faq:join-how`), problems their `file:line`; the log has
+/// [`crate::reload::describe`].
+pub fn reload_report(outcome: &crate::reload::Outcome) -> String {
+    use crate::reload::Outcome;
+    let problems = |head: String, list: &[crate::knowledge::Problem]| {
+        let mut s = head;
+        for p in list {
+            s.push('\n');
+            s.push_str(&p.to_string());
+        }
+        s
+    };
+    match outcome {
+        Outcome::Unchanged => "知识库没有变化。".to_string(),
+        Outcome::Reloaded { changes, warnings } => {
+            let mut s = if changes.is_empty() {
+                "已重新加载，没有条目变化。".to_string()
+            } else {
+                let mut s = "已重新加载，新的知识库已生效。".to_string();
+                for (label, items) in [("新增", &changes.added), ("删除", &changes.removed), ("修改", &changes.changed)] {
+                    if !items.is_empty() {
+                        s.push_str(&format!("\n{label}（{}）：{}", items.len(), items.join("、")));
+                    }
+                }
+                s
+            };
+            if !warnings.is_empty() {
+                s = problems(format!("{s}\n提醒（{}条，不影响使用）：", warnings.len()), warnings);
+            }
+            s
+        }
+        Outcome::Refused { problems: list } => problems("这次修改没有生效，机器人继续使用之前的知识库。请改正下面的问题（文件:行号）后再保存：".to_string(), list),
+        Outcome::Failed { error } => format!("重新加载失败，机器人继续使用之前的知识库：{error}"),
     }
 }
 
@@ -288,6 +332,7 @@ pub fn document(a: &Answer) -> Doc {
     let mut d = Doc::default();
     match a.kind {
         Kind::Empty => d.text(empty_question()),
+        Kind::Blank => d.text(blank_question()),
         Kind::Greeting => d.text(greeting()),
         Kind::NeedLocation => d.text(need_location()),
         Kind::OutsideBeijing => d.text(outside_beijing()),
@@ -341,7 +386,7 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.suggestions.is_empty() {
         d.blank();
-        let label = if a.is_fallback() || a.kind == Kind::Greeting { TRY_ASKING } else { DID_YOU_MEAN };
+        let label = if a.is_fallback() || matches!(a.kind, Kind::Greeting | Kind::Blank) { TRY_ASKING } else { DID_YOU_MEAN };
         let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
         d.text(format!("{label}{}", items.join(" / ")));
     }

@@ -85,6 +85,24 @@ pub fn has_content(input: &str) -> bool {
     input.chars().any(|c| c.is_alphanumeric() || is_han(c))
 }
 
+/// True when nothing was written: the text is empty, or white space and
+/// punctuation only ("", "？？？！！！", "..."; invisible characters count as
+/// white space). Emoji and other symbols are something (a worker said it with
+/// a picture), so they are not blank.
+pub fn is_blank(input: &str) -> bool {
+    input.chars().all(|c| {
+        let c = fold_width(c);
+        c.is_whitespace()
+            || c.is_control()
+            || c.is_ascii_punctuation()
+            || matches!(c,
+                '\u{200B}'..='\u{200D}' | '\u{FEFF}' | '\u{00A1}' | '\u{00A7}' | '\u{00AB}' | '\u{00B6}' | '\u{00B7}' | '\u{00BB}' | '\u{00BF}'
+                | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}'
+                | '\u{3001}'..='\u{3003}' | '\u{3008}'..='\u{3011}' | '\u{3014}'..='\u{301F}'
+                | '\u{30FB}' | '\u{FE10}'..='\u{FE19}' | '\u{FE30}'..='\u{FE6B}' | '\u{FF5F}'..='\u{FF65}')
+    })
+}
+
 /// Splits Chinese text into sentences, keeping the closing punctuation (and a
 /// closing quote right after it) with the sentence.
 pub fn sentences(text: &str) -> Vec<&str> {
@@ -139,6 +157,16 @@ mod tests {
         assert_eq!(normalize("  工会😀😀电话!!! "), "工会 电话");
         assert_eq!(normalize("🙏🙏🙏"), "");
         assert_eq!(normalize("\u{0000}\u{200b}入会\u{0007}"), "入会");
+    }
+
+    #[test]
+    fn blank_is_nothing_but_space_and_punctuation() {
+        for q in ["", "   ", "？？？！！！", "...", "。，、；：“”‘’《》【】……——", "\u{3000}?!"] {
+            assert!(is_blank(q), "{q:?}");
+        }
+        for q in ["😀😀😀", "怎么入会", "？1", "a", "👍", "★"] {
+            assert!(!is_blank(q), "{q:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use union_bot::reply;
+
 use crate::common::{bin, knowledge_copy, knowledge_dir};
 
 fn run(args: &[&str], data: &std::path::Path) -> (i32, String, String) {
@@ -41,7 +43,23 @@ fn ask_json_reads_questions_from_stdin() {
     assert!(lines[0]["answer"].as_str().unwrap().contains("12351"));
     assert_eq!(lines[1]["confident"], false);
     assert!(lines[1]["intent"].is_null());
-    assert_eq!(lines[2]["confident"], false, "an empty line is not a question");
+    assert_eq!(lines[2]["kind"], "blank", "an empty line is not a question: {}", lines[2]);
+    assert!(lines[2]["answer"].as_str().unwrap().starts_with(reply::blank_question()), "{}", lines[2]);
+}
+
+#[test]
+fn an_empty_question_gets_its_own_prompt_and_the_menu() {
+    let data = tempfile::tempdir().unwrap();
+    for q in ["", "   ", "？？？！！！"] {
+        let (code, out, err) = run(&["ask", q], data.path());
+        assert_eq!(code, 0, "{q:?}: {err}");
+        assert!(out.starts_with(reply::blank_question()), "{q:?}: {out}");
+        assert!(out.contains("您可以试试问："), "the menu of topics: {out}");
+        assert!(!out.contains("只看得懂文字和位置"), "not the reply for stickers and emoji: {out}");
+    }
+    // Emoji alone are something sent, not nothing: the reply for what it cannot read.
+    let (_, out, _) = run(&["ask", "😀😀😀"], data.path());
+    assert!(out.starts_with(reply::empty_question()), "{out}");
 }
 
 #[test]
@@ -58,6 +76,39 @@ fn nearby_json_lists_stations_with_distance_and_coordinates() {
     let (code, out, _) = run(&["nearby", "31.23", "121.47"], data.path());
     assert_eq!(code, 0);
     assert!(out.contains("不在北京"), "{out}");
+}
+
+#[test]
+fn nearby_refuses_what_is_no_point_on_earth() {
+    let data = tempfile::tempdir().unwrap();
+    for args in [["999", "999"], ["NaN", "inf"], ["-91", "116.4"], ["39.9", "-180.5"]] {
+        let (code, out, err) = run(&["nearby", args[0], args[1]], data.path());
+        assert_eq!(code, 2, "{args:?} is a usage error: {out}{err}");
+        assert!(out.is_empty(), "no answer: {out}");
+        assert!(err.starts_with("error: ") && err.contains("no such point") && err.contains("latitude"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = run(&["nearby", "116.39", "39.90"], data.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `union-bot nearby 39.9 116.39`?"), "the swapped order as a hint: {err}");
+    // A real point outside Beijing is the bot's reply, not an error.
+    let (code, out, _) = run(&["nearby", "-33.86", "151.21"], data.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("不在北京"), "{out}");
+}
+
+#[test]
+fn hours_lines_show_hours_not_article_prose() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["ask", "我在望京，附近有驿站吗"], data.path());
+    assert_eq!(code, 0, "{err}");
+    let hours: Vec<&str> = out.lines().filter(|l| l.starts_with("开放时间：")).collect();
+    assert!(!hours.is_empty(), "{out}");
+    for l in &hours {
+        let shown = l.trim_start_matches("开放时间：");
+        assert!(shown.starts_with("24小时") || shown.starts_with("报道未写明") || shown.as_bytes()[0].is_ascii_digit(), "not hours: {l}\n{out}");
+    }
+    assert!(!out.contains("之后的第二座"), "article prose in an hours line:\n{out}");
 }
 
 #[test]
@@ -146,13 +197,26 @@ fn import_splits_a_page_and_refuses_to_overwrite() {
     let page = crate::common::shared_dir().join("seeds").join("004_7b22422eec2801af.txt");
     let k = tmp.path().join("k");
     let go = |extra: &[&str]| bin().args(["--knowledge", k.to_str().unwrap(), "import", page.to_str().unwrap()]).args(extra).output().unwrap();
+    let dry = go(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{said}");
+    assert!(said.contains("paragraphs,") && said.lines().last().unwrap().contains("the real run would write 5 articles"), "{said}");
+    assert!(!k.join("articles").exists(), "--dry-run writes nothing");
     let out = go(&[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let files = std::fs::read_dir(k.join("articles")).unwrap().count();
     assert_eq!(files, 5);
+    // The dry run says what the real run then does: refuse.
+    let dry = go(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert_eq!(dry.status.code(), Some(1), "{said}");
+    assert!(said.contains("exists already") && said.contains("would write nothing") && said.contains("--force"), "{said}");
     let again = go(&[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let dry = go(&["--dry-run", "--force"]);
+    assert!(dry.status.success());
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("replacing"), "{}", String::from_utf8_lossy(&dry.stdout));
     assert!(go(&["--force"]).status.success());
 }
 
@@ -186,15 +250,21 @@ fn import_stations_counts_every_row_and_the_result_checks_and_answers() {
     };
     let dry = run(&["--dry-run"]);
     let out = String::from_utf8_lossy(&dry.stdout).into_owned();
-    assert!(out.contains("6 rows: 2 imported, 3 refused, 1 duplicates"), "{out}");
-    for line in [":3: refused", ":4: refused", ":5: refused", ":6: duplicate"] {
-        assert!(out.contains(line), "missing {line}: {out}");
+    assert!(out.contains("6 rows: 2 would be imported, 3 refused, 1 duplicate (dry run: nothing written)"), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("list.csv:")).collect();
+    let expected = [":2: would be imported: \"西直门暖心驿站\"", ":3: refused", ":4: refused", ":5: refused", ":6: duplicate", ":7: would be imported: \"德胜门驿站, 二号\""];
+    assert_eq!(rows.len(), expected.len(), "every row once, in the file's order: {out}");
+    for (row, want) in rows.iter().zip(expected) {
+        assert!(row.contains(want), "{want} expected, got {row}: {out}");
     }
-    assert_eq!(dry.status.code(), Some(1), "refused rows make the exit code 1");
+    assert_eq!(dry.status.code(), Some(0), "a dry run that would import exits 0");
     let before = std::fs::read_to_string(tmp.path().join("stations.yaml")).unwrap();
     assert!(!before.contains("西直门暖心驿站"), "--dry-run writes nothing");
 
-    run(&[]);
+    let real = run(&[]);
+    let out = String::from_utf8_lossy(&real.stdout).into_owned();
+    assert!(out.contains(":2: imported: \"西直门暖心驿站\"") && out.contains("appended 2 stations"), "{out}");
+    assert_eq!(real.status.code(), Some(1), "refused rows make the real run's exit code 1");
     let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
     let data = tempfile::tempdir().unwrap();
@@ -206,8 +276,10 @@ fn import_stations_counts_every_row_and_the_result_checks_and_answers() {
     assert_eq!(v["stations"][0]["name"], "西直门暖心驿站", "{v}");
     assert!(v["answer"].as_str().unwrap().contains("工会驿站名录（list.csv）"), "the list is cited: {v}");
     // Importing the same file again adds nothing: every row is a duplicate now.
-    let again = String::from_utf8_lossy(&run(&["--dry-run"]).stdout).into_owned();
-    assert!(again.contains("0 imported, 3 refused, 3 duplicates"), "{again}");
+    let again = run(&["--dry-run"]);
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(said.contains("0 would be imported, 3 refused, 3 duplicates"), "{said}");
+    assert_eq!(again.status.code(), Some(1), "nothing to import and rows refused: {said}");
 }
 
 #[test]
@@ -227,7 +299,7 @@ fn eleven_thousand_imported_stations_load_check_and_answer() {
     std::fs::write(&csv, text).unwrap();
     let out = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "import-stations", csv.to_str().unwrap()]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("11000 rows: 11000 imported, 0 refused, 0 duplicates"), "{stdout}");
+    assert!(stdout.contains("11000 rows: 11000 imported, 0 refused, 0 duplicates"), "{}", stdout.lines().last().unwrap_or_default());
     let check = bin().args(["--knowledge", tmp.path().to_str().unwrap(), "check"]).output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
     let data = tempfile::tempdir().unwrap();
@@ -257,4 +329,17 @@ fn report_lists_unanswered_questions_grouped_without_user_ids() {
     assert!(out.contains("今天（北京时间）：5 次提问"), "{out}");
     let raw = std::fs::read_to_string(data.path().join("unanswered.jsonl")).unwrap();
     assert!(!raw.contains("user") && !raw.contains("chat"), "{raw}");
+}
+
+#[test]
+fn help_describes_the_arguments_readme_names() {
+    let help = |cmd: &str| String::from_utf8_lossy(&bin().args([cmd, "--help"]).output().unwrap().stdout).into_owned();
+    let ask = help("ask");
+    assert!(ask.contains("[QUESTION]") && ask.contains("The question as a worker would type it"), "{ask}");
+    assert!(ask.contains("--json") && ask.contains("one JSON object per question"), "{ask}");
+    assert!(ask.contains("Not journaled"), "{ask}");
+    let eval = help("eval");
+    assert!(eval.contains("../shared/eval/README.md") && eval.contains("--verbose"), "{eval}");
+    let nearby = help("nearby");
+    assert!(nearby.contains("Latitude, WGS-84") && nearby.contains("Longitude, WGS-84"), "{nearby}");
 }

@@ -245,7 +245,7 @@ fn bad_input_gets_a_reply_and_never_panics() {
             assert!(!part.contains("<script"), "unescaped input in HTML");
         }
     }
-    assert_eq!(e.answer("").kind, Kind::Empty);
+    assert_eq!(e.answer("").kind, Kind::Blank);
     assert_eq!(e.answer("😀😀😀").kind, Kind::Empty);
     // A long paste is answered from its beginning.
     let a = e.answer(&format!("怎么入会{}", "啊".repeat(4000)));

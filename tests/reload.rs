@@ -43,7 +43,11 @@ fn bad_edits_are_refused_and_the_old_answers_keep_coming() {
     match live.reload(false) {
         Outcome::Refused { problems } => {
             assert!(problems.iter().any(|p| p.path.ends_with("faq.yaml") && p.line >= 1), "{problems:?}");
-            assert!(describe(&Outcome::Refused { problems }).contains("faq.yaml:"));
+            let outcome = Outcome::Refused { problems };
+            assert!(describe(&outcome).contains("faq.yaml:"));
+            // What the admins read: Chinese, with the file and line.
+            let report = union_bot::reply::reload_report(&outcome);
+            assert!(report.starts_with("这次修改没有生效，机器人继续使用之前的知识库。") && report.contains("faq.yaml:"), "{report}");
         }
         other => panic!("a truncated faq.yaml was not refused: {other:?}"),
     }
@@ -129,13 +133,22 @@ fn an_added_entry_is_reported_and_answered() {
     );
     std::fs::write(&faq, text).unwrap();
     match live.reload(false) {
-        Outcome::Reloaded { changes, .. } => assert_eq!(changes.added, vec!["faq:bike-repair".to_string()]),
+        outcome @ Outcome::Reloaded { .. } => {
+            let Outcome::Reloaded { changes, .. } = &outcome else { unreachable!() };
+            assert_eq!(changes.added, vec!["faq:bike-repair".to_string()]);
+            let report = union_bot::reply::reload_report(&outcome);
+            assert!(report.contains("新增（1）：faq:bike-repair") && !report.contains("删除"), "{report}");
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(live.engine().answer("驿站能修电动车吗").intent.as_deref(), Some("faq_bike-repair"));
     // /reload on demand with nothing changed says so.
     match live.reload(true) {
-        Outcome::Reloaded { changes, .. } => assert!(changes.is_empty()),
+        outcome @ Outcome::Reloaded { .. } => {
+            let Outcome::Reloaded { changes, .. } = &outcome else { unreachable!() };
+            assert!(changes.is_empty());
+            assert!(union_bot::reply::reload_report(&outcome).starts_with("已重新加载，没有条目变化。"));
+        }
         other => panic!("{other:?}"),
     }
 }

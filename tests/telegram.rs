@@ -30,6 +30,32 @@ fn urls(call: &Call) -> Vec<String> {
     call.buttons().iter().filter_map(|b| b["url"].as_str().map(str::to_string)).collect()
 }
 
+/// The buttons of a request as a worker sees them, one line each: inline
+/// buttons numbered for `!press` ("[1] 谁能加入工会"), link buttons with their
+/// address, and the reply keyboard under the input field, row by row.
+fn shown_buttons(call: &Call) -> Vec<String> {
+    let markup = &call.params["reply_markup"];
+    let rows = |key: &str| markup[key].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut n = 0;
+    for b in rows("inline_keyboard").iter().filter_map(Value::as_array).flatten() {
+        let label = b["text"].as_str().unwrap_or_default();
+        match (b["callback_data"].as_str(), b["url"].as_str()) {
+            (Some(_), _) => {
+                n += 1;
+                out.push(format!("[{n}] {label}"));
+            }
+            (None, Some(url)) => out.push(format!("🔗 {label}: {url}")),
+            (None, None) => out.push(format!("[?] {label}")),
+        }
+    }
+    for row in rows("keyboard").iter().filter_map(Value::as_array) {
+        let labels: Vec<&str> = row.iter().filter_map(|b| b["text"].as_str()).collect();
+        out.push(format!("⌨ {}", labels.join(" | ")));
+    }
+    out
+}
+
 fn texts(calls: &[Call]) -> Vec<&str> {
     calls.iter().map(Call::text).collect()
 }
@@ -44,6 +70,10 @@ async fn start_shows_the_location_button_and_sets_the_menus() {
     let location_button = sent[0].buttons().into_iter().find(|b| b["request_location"] == json!(true)).expect("a location button");
     assert_eq!(location_button["text"], reply::BUTTON_LOCATION);
     assert_eq!(sent[0].params["reply_markup"]["is_persistent"], json!(true));
+    // What the fake server shows by hand (try_the_bot_by_hand): the labels.
+    let shown = shown_buttons(&sent[0]);
+    assert!(shown.iter().any(|l| l.starts_with("⌨ ") && l.contains(reply::BUTTON_LOCATION)), "{shown:?}");
+    assert!(shown.iter().any(|l| l.contains(reply::BUTTON_JOIN) && l.contains(reply::BUTTON_HELP)), "{shown:?}");
 
     let menus: Vec<Call> = bot.fake.calls().into_iter().filter(|c| c.method == "setMyCommands").collect();
     let names = |c: &Call| c.params["commands"].as_array().unwrap().iter().map(|x| x["command"].as_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -67,6 +97,8 @@ async fn a_question_about_joining_names_the_i_member_app_with_a_source_line() {
     // Follow-ups are buttons that answer when pressed.
     let data = callback_data(&sent[0]);
     assert!(data.iter().any(|d| d == "faq_join-who"), "{data:?}");
+    let shown = shown_buttons(&sent[0]);
+    assert!(shown.iter().all(|l| l.starts_with('[') && !l.contains("faq_")), "labels, not keys: {shown:?}");
     let message = sent[0].result.clone().expect("the sent message");
     bot.fake.press(&from, &message, "faq_join-who");
     let sent = bot.fake.wait_for_sent(WORKER, 2).await;
@@ -175,7 +207,7 @@ async fn admin_commands_work_only_for_admins_in_private() {
     let admin_chat = tg::private_chat(ADMIN, "管理员");
     fake.text(&admin_chat, &admin, "/reload");
     let sent = fake.wait_for_sent(ADMIN, 1).await;
-    assert!(sent[0].text().starts_with("reloaded"), "{}", sent[0].text());
+    assert!(sent[0].text().starts_with("已重新加载"), "in Chinese: {}", sent[0].text());
     fake.text(&chat, &from, "火星上今天下雨吗");
     fake.wait_for_sent(WORKER, 3).await;
     fake.text(&admin_chat, &admin, "/unanswered");
@@ -370,7 +402,7 @@ async fn a_refused_edit_of_the_knowledge_is_reported_to_the_admins() {
     let good = std::fs::read_to_string(&faq).unwrap();
     std::fs::write(&faq, format!("{good}\n- id: [broken\n")).unwrap();
     let sent = bot.fake.wait_for_sent(ADMIN, 1).await;
-    assert!(sent[0].text().starts_with("edit refused"), "{}", sent[0].text());
+    assert!(sent[0].text().starts_with("这次修改没有生效"), "in Chinese: {}", sent[0].text());
     assert!(sent[0].text().contains("faq.yaml"), "{}", sent[0].text());
     // The last good knowledge keeps serving.
     let (chat, from) = worker();
@@ -483,6 +515,49 @@ async fn the_binary_answers_a_conversation_and_stops_on_sigterm() {
     }
 }
 
+/// At the default log level the bot says one thing when it serves: the
+/// "ready" line (who, how, what it knows, how to stop). An admin who has not
+/// opened the bot yet is the normal state, not a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_default_level_the_binary_prints_one_ready_line() {
+    let fake = FakeTelegram::start().await; // the admin's chat is unknown to it
+    let data = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap(); // no .env here
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_union-bot"))
+        .arg("telegram")
+        .current_dir(cwd.path())
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", &fake.url)
+        .env("ADMIN_IDS", ADMIN.to_string())
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .env("DATA_DIR", data.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start union-bot telegram");
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+    fake.wait_for("the first getUpdates", Duration::from_secs(60), |calls| calls.iter().any(|c| c.method == "getUpdates")).await;
+    let pid = child.id().expect("running");
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits within 10 s of SIGTERM").unwrap();
+    let log = log.await.unwrap();
+    assert!(exit.success(), "exit {exit:?}; log:\n{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "one line:\n{log}");
+    let ready = lines[0];
+    for part in [&format!("ready: @{}", tg::BOT_USERNAME), "long polling", "FAQ entries", "stations", "articles", "1 admin (1 not yet opened the bot)", "Ctrl-C"] {
+        assert!(ready.contains(part), "{part:?} missing: {ready}");
+    }
+    assert!(!ready.contains("WARN") && !ready.contains(tg::TOKEN), "{ready}");
+}
+
 #[test]
 fn the_binary_without_a_token_says_so_and_exits_2() {
     let cwd = tempfile::tempdir().unwrap();
@@ -504,7 +579,9 @@ fn the_binary_without_a_token_says_so_and_exits_2() {
 /// bot"). Lines typed on stdin are a worker's messages; `!loc <lat> <lon>`
 /// shares a location, `!sticker` sends a sticker, `!press <n>` presses the
 /// n-th button under the bot's last message with buttons. The bot's requests
-/// are printed as they arrive. Ends at end of input.
+/// are printed as they arrive, buttons by their labels as a worker sees them
+/// (the reply keyboard below the input field too: type a label to press it).
+/// Ends at end of input.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "interactive: run by hand, see README"]
 async fn try_the_bot_by_hand() {
@@ -512,8 +589,12 @@ async fn try_the_bot_by_hand() {
     let port = std::env::var("FAKE_TELEGRAM_PORT").unwrap_or_else(|_| "8081".into());
     let fake = FakeTelegram::start_on(&format!("127.0.0.1:{port}")).await;
     println!("fake Telegram on {}; in another terminal:", fake.url);
-    println!("  TELOXIDE_TOKEN='{}' TELOXIDE_API_URL={} ADMIN_IDS={WORKER} cargo run --release -- telegram", tg::TOKEN, fake.url);
-    println!("then type messages here (!loc 40.3162 116.6325, !sticker, !press 1; Ctrl-D ends)");
+    println!(
+        "  TELOXIDE_TOKEN='{}' TELOXIDE_API_URL={} ADMIN_IDS={WORKER} DATA_DIR=/tmp/union-bot-data cargo run --release -- telegram",
+        tg::TOKEN,
+        fake.url
+    );
+    println!("then type messages here (/start, 怎么入会, !loc 40.3162 116.6325, !sticker, !press 1, /stats; Ctrl-D ends)");
     let (chat, from) = worker();
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut shown = 0;
@@ -546,13 +627,10 @@ async fn try_the_bot_by_hand() {
                 None if c.method == "sendVenue" => println!("<< 📍 {} ({})", c.params["title"], c.params["address"]),
                 None => println!("<< {} {}", c.method, c.text()),
             }
+            for line in shown_buttons(c) {
+                println!("   {line}");
+            }
             let data: Vec<String> = callback_data(c);
-            for (i, d) in data.iter().enumerate() {
-                println!("   [{}] {d}", i + 1);
-            }
-            for u in urls(c) {
-                println!("   🔗 {u}");
-            }
             if !data.is_empty()
                 && let Some(message) = &c.result
             {

@@ -18,7 +18,10 @@ pub enum Kind {
     OutsideBeijing,
     Greeting,
     Fallback,
+    /// Only emoji or symbols: nothing the engine can read.
     Empty,
+    /// Nothing was written: blank, or punctuation only ("？？？").
+    Blank,
 }
 
 impl Kind {
@@ -30,6 +33,7 @@ impl Kind {
             Kind::NeedLocation => Some("need_location"),
             Kind::OutsideBeijing => Some("outside_beijing"),
             Kind::Greeting => Some("greeting"),
+            Kind::Blank => Some("blank"),
             Kind::Faq | Kind::Article | Kind::Station | Kind::Fallback | Kind::Empty => None,
         }
     }

@@ -144,7 +144,12 @@ impl Engine {
     /// Answers a question; `minute` (after midnight, Beijing time) decides "open now".
     pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
         // 1. Normalise (at most so many characters looked at), and find the place it names.
-        let norm = text::normalize(text::clip(question, text::MAX_QUESTION_CHARS));
+        let question = text::clip(question, text::MAX_QUESTION_CHARS);
+        if text::is_blank(question) {
+            // Nothing was written: a prompt and the menu, not the reply for stickers.
+            return Answer { suggestions: self.default_suggestions(), ..Answer::sure(Kind::Blank, None) };
+        }
+        let norm = text::normalize(question);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         let mut answer = self.answer_normalized(&norm, place, minute);
         if answer.district.is_none() {

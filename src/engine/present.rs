@@ -130,7 +130,7 @@ impl Engine {
             distance_m: distance.map(|d| d.round()),
             lat: s.lat,
             lon: s.lon,
-            hours: s.hours_text.clone().or_else(|| s.hours.clone()),
+            hours: crate::geo::hours_shown(s.hours.as_deref(), s.hours_text.as_deref()),
             open_now: s.parsed_hours.map(|h| h.is_open_at(minute)),
             services: s.services.clone(),
             approximate: s.precision.is_approximate(),

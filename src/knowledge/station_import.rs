@@ -47,6 +47,8 @@ pub struct Refused {
 #[derive(Debug, Clone, Default)]
 pub struct Import {
     pub stations: Vec<Station>,
+    /// The CSV line of each of `stations`, in the same order.
+    pub lines: Vec<usize>,
     pub refused: Vec<Refused>,
     /// Rows equal (same name and address) to an earlier row or an existing station.
     pub duplicates: Vec<Refused>,
@@ -160,6 +162,7 @@ pub fn parse(text: &str, file_name: &str, existing: &[Station]) -> Result<Import
             id.push('x');
         }
         ids.insert(id.clone(), line);
+        out.lines.push(line);
         out.stations.push(Station {
             id,
             name: name.to_string(),
@@ -238,6 +241,7 @@ mod tests {
         let r = parse(csv, "list.csv", &[]).unwrap();
         assert_eq!(r.rows, 8);
         assert_eq!(r.stations.len(), 3, "{:?}", r.refused);
+        assert_eq!(r.lines, vec![2, 7, 9], "the line of each imported row");
         assert_eq!(r.refused.iter().map(|x| x.line).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
         assert!(r.refused[3].reason.contains("swapped"));
         assert_eq!(r.duplicates.len(), 1);

@@ -40,9 +40,8 @@ pub async fn command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: AdminComma
         AdminCommand::Reload => {
             let live = Arc::clone(&ctx.live);
             let outcome = tokio::task::spawn_blocking(move || live.reload(true)).await.context("the reload task failed")?;
-            let text = reload::describe(&outcome);
-            tracing::info!("/reload: {text}");
-            ("reload", text)
+            tracing::info!("/reload: {}", reload::describe(&outcome));
+            ("reload", reply::reload_report(&outcome))
         }
         AdminCommand::Stats => {
             let journal = Arc::clone(&ctx.journal);
@@ -108,8 +107,10 @@ fn split_plain(text: &str, limit: usize) -> Vec<String> {
 
 /// The command menus: the public commands for everyone, and the public plus
 /// the admin commands in each admin's private chat. A failure is logged, not
-/// fatal (an admin who never opened the bot has no chat to scope a menu to).
-pub async fn set_menus(bot: &TgBot, admins: &BTreeSet<u64>) {
+/// fatal. An admin who has not opened the bot yet has no chat to scope a menu
+/// to ("chat not found"): that is the normal state before their first
+/// /start, not an error; returns how many admins are in it.
+pub async fn set_menus(bot: &TgBot, admins: &BTreeSet<u64>) -> usize {
     let menu = |list: &[(&str, &str)]| list.iter().map(|(c, d)| BotCommand::new(*c, *d)).collect::<Vec<_>>();
     let public = menu(reply::COMMANDS);
     if let Err(e) = bot.set_my_commands(public.clone()).await {
@@ -117,12 +118,22 @@ pub async fn set_menus(bot: &TgBot, admins: &BTreeSet<u64>) {
     }
     let mut all = public;
     all.extend(menu(reply::ADMIN_COMMANDS));
+    let mut not_opened = 0;
     for (n, id) in admins.iter().enumerate() {
         let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(*id as i64)) };
-        if let Err(e) = bot.set_my_commands(all.clone()).scope(scope).await {
-            tracing::warn!(admin = n + 1, error = %e, "cannot set the admin menu for the admin listed at this place in ADMIN_IDS (have they opened the bot?)");
+        match bot.set_my_commands(all.clone()).scope(scope).await {
+            Ok(_) => {}
+            Err(teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound)) => {
+                not_opened += 1;
+                tracing::info!(
+                    admin = n + 1,
+                    "the admin listed at this place in ADMIN_IDS has not opened the bot yet; the admin commands work for them already, and their menu lists them from the next start after they send /start"
+                );
+            }
+            Err(e) => tracing::warn!(admin = n + 1, error = %e, "cannot set the admin menu for the admin listed at this place in ADMIN_IDS"),
         }
     }
+    not_opened
 }
 
 /// What the knowledge watcher does with a reload: log it, and when an edit is
@@ -133,6 +144,7 @@ pub fn reporter(bot: TgBot, admins: BTreeSet<u64>, runtime: tokio::runtime::Hand
         match outcome {
             Outcome::Refused { .. } | Outcome::Failed { .. } => {
                 tracing::warn!("{text}");
+                let text = reply::reload_report(outcome);
                 let (bot, admins) = (bot.clone(), admins.clone());
                 runtime.spawn(async move {
                     for id in admins {

@@ -301,6 +301,23 @@ mod tests {
     }
 
     #[test]
+    fn flood_is_judged_by_the_sending_time() {
+        // A message sent 45 s ago and handled only now (a chat's messages wait
+        // for the replies before them) counts at when it was sent.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let msg: Message = serde_json::from_value(serde_json::json!({
+            "message_id": 1,
+            "date": now - 45,
+            "chat": { "id": 7, "type": "private", "first_name": "骑手" },
+            "from": { "id": 7, "is_bot": false, "first_name": "骑手" },
+            "text": "你好",
+        }))
+        .unwrap();
+        let age = Instant::now().duration_since(sent_at(&msg)).as_secs_f64();
+        assert!((44.0..47.0).contains(&age), "judged as sent {age} s ago");
+    }
+
+    #[test]
     fn commands_parse_with_and_without_the_bot_name() {
         assert_eq!(Command::parse("/start", "union_bot").unwrap(), Command::Start(String::new()));
         assert_eq!(Command::parse("/start faq_join-how", "union_bot").unwrap(), Command::Start("faq_join-how".into()));

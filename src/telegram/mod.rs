@@ -29,7 +29,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
@@ -204,7 +203,7 @@ fn bot(config: &TelegramConfig) -> TgBot {
     if let Some(url) = &config.api_url {
         bot = bot.set_api_url(url.clone());
     }
-    Throttle::new_spawn(bot, Limits::default())
+    Throttle::new_spawn(bot, config.send_limits)
 }
 
 /// Serves the bot until `stop` resolves, then lets the replies in flight
@@ -220,8 +219,8 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
             return Ok(());
         }
     };
-    let Started { bot, ctx, me } = started;
-    tracing::info!(bot = %me.user.username.as_deref().unwrap_or("?"), admins = ctx.admins.len(), webhook = webhook.is_some(), "serving");
+    let Started { bot, ctx, me, admins_not_opened } = started;
+    tracing::info!(target: crate::config::READY_TARGET, "{}", ready_line(&me, &ctx, webhook.as_ref(), admins_not_opened));
 
     // The watcher: a good edit of knowledge/ goes live by itself; a refused
     // one (or a failed reload) is logged and reported to the admins.
@@ -382,6 +381,31 @@ struct Started {
     bot: TgBot,
     ctx: Arc<Ctx>,
     me: teloxide::types::Me,
+    /// Admins who have not opened the bot yet (no admin menu for them).
+    admins_not_opened: usize,
+}
+
+/// The one line printed at the default log level once the bot serves: who it
+/// is, how it gets updates, what it knows, who may administer it, how to stop it.
+fn ready_line(me: &teloxide::types::Me, ctx: &Ctx, webhook: Option<&url::Url>, admins_not_opened: usize) -> String {
+    use crate::cli::count;
+    let engine = ctx.live.engine();
+    let k = &engine.knowledge;
+    let channel = match webhook {
+        None => "Telegram (long polling)".to_string(),
+        Some(url) => format!("Telegram (webhook {url})"),
+    };
+    let admins = match admins_not_opened {
+        0 => count(ctx.admins.len(), "admin", "admins"),
+        n => format!("{} ({n} not yet opened the bot)", count(ctx.admins.len(), "admin", "admins")),
+    };
+    format!(
+        "ready: @{} on {channel}; {}, {}, {}; {admins}; stop with Ctrl-C or SIGTERM",
+        me.user.username.as_deref().unwrap_or("?"),
+        count(k.faq.len(), "FAQ entry", "FAQ entries"),
+        count(k.stations.len(), "station", "stations"),
+        count(k.articles.len(), "article", "articles"),
+    )
 }
 
 /// Everything before serving: the engine (the index is built if needed), the
@@ -396,9 +420,9 @@ async fn start(paths: Paths, config: &TelegramConfig) -> Result<Started> {
     let journal = Arc::new(Journal::open(&live.paths().data).context("cannot open the journal")?);
     let bot = bot(config);
     let me = bot.get_me().await.context("getMe failed: the Bot API refused the token or could not be reached; check TELOXIDE_TOKEN and TELOXIDE_API_URL")?;
-    admin::set_menus(&bot, &config.admins).await;
+    let admins_not_opened = admin::set_menus(&bot, &config.admins).await;
     let ctx = Arc::new(Ctx::new(live, journal, config.admins.clone()));
-    Ok(Started { bot, ctx, me })
+    Ok(Started { bot, ctx, me, admins_not_opened })
 }
 
 #[cfg(test)]

@@ -26,12 +26,17 @@ pub struct TestBot {
 /// `webhook` (a free local port), by webhook on that port, else by long
 /// polling. Waits until it is serving.
 pub async fn spawn_bot(knowledge: PathBuf, webhook: Option<u16>) -> TestBot {
+    spawn_bot_paced(knowledge, webhook, None).await
+}
+
+/// [`spawn_bot`], its sends held to `limits` instead of Telegram's.
+pub async fn spawn_bot_paced(knowledge: PathBuf, webhook: Option<u16>, limits: Option<teloxide::adaptors::throttle::Limits>) -> TestBot {
     let fake = FakeTelegram::start().await;
     fake.know_chat(&tg::private_chat(ADMIN, "管理员"));
     let data = tempfile::tempdir().expect("temp dir");
     let paths = Paths { knowledge, data: data.path().to_path_buf() };
     let url = fake.url.clone();
-    let config = TelegramConfig::from_vars(|k| match k {
+    let mut config = TelegramConfig::from_vars(|k| match k {
         "TELOXIDE_TOKEN" => Some(tg::TOKEN.to_string()),
         "TELOXIDE_API_URL" => Some(url.clone()),
         "ADMIN_IDS" => Some(ADMIN.to_string()),
@@ -39,6 +44,9 @@ pub async fn spawn_bot(knowledge: PathBuf, webhook: Option<u16>) -> TestBot {
         _ => None,
     })
     .expect("config");
+    if let Some(limits) = limits {
+        config.send_limits = limits;
+    }
     let webhook_url = webhook.map(|port| url::Url::parse(&format!("http://127.0.0.1:{port}/telegram/hook")).unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(union_bot::telegram::run(paths, config, webhook_url, async move {
