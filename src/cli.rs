@@ -240,13 +240,18 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
     let (problems, summary) = match Knowledge::load(&paths.knowledge) {
         Err(problems) => (problems.0, None),
         Ok((knowledge, mut warnings)) => {
+            let (grounding, g) = crate::grounding::check(&knowledge);
+            warnings.extend(grounding);
             let summary = format!(
-                "{}: {} FAQ entries, {} stations, {} places, {} articles",
+                "{}: {} FAQ entries, {} stations, {} places, {} articles; grounding: {} figures and {} station texts checked, {} marked unsourced",
                 paths.knowledge.display(),
                 knowledge.faq.len(),
                 knowledge.stations.len(),
                 knowledge.places.len(),
-                knowledge.articles.len()
+                knowledge.articles.len(),
+                g.figures,
+                g.station_texts,
+                g.marked
             );
             let engine = Engine::in_ram(knowledge)?;
             warnings.extend(check::routing(&engine));

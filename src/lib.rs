@@ -14,6 +14,8 @@
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
+//! - [`check`] and [`grounding`]: what `union-bot check` adds to loading: FAQ
+//!   routing, and every figure and station text found in its cited articles;
 //! - [`eval`]: the yardstick runner; [`bench`]: benchmark questions, synthetic
 //!   knowledge at city scale and timings; [`cli`]: the command line.
 //!
@@ -26,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod geo;
+pub mod grounding;
 pub mod journal;
 pub mod knowledge;
 pub mod reload;
