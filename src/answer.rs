@@ -89,8 +89,14 @@ pub struct StationHit {
     pub hours: Option<String>,
     pub open_now: Option<bool>,
     pub services: Vec<String>,
+    /// What a station of its kind is expected to offer, which the articles
+    /// do not say of this one (shown as "一般驿站提供…").
+    pub expected_services: Vec<String>,
     /// The coordinates are only district-level or area-level estimates.
     pub approximate: bool,
+    /// The point may be used for a distance and a pin; when not (a
+    /// district's representative point), `distance_m` is `None`.
+    pub locatable: bool,
 }
 
 /// The engine's reply, before any rendering.
@@ -562,7 +568,16 @@ impl Engine {
                     station_names.push((n, i));
                 }
             }
-            let blob = format!("{} {} {} {} {} {}", s.name, s.aliases.join(" "), s.kind, s.services.join(" "), s.serves.join(" "), s.description);
+            let blob = format!(
+                "{} {} {} {} {} {} {}",
+                s.name,
+                s.aliases.join(" "),
+                s.kind,
+                s.services.join(" "),
+                s.expected_services.join(" "),
+                s.serves.join(" "),
+                s.description
+            );
             // Not a document for the weights: an imported list of 11,000
             // stations would otherwise make "驿站" and "喝水" weigh nothing.
             station_terms.push(ids.set_of(&analyzer.terms(&blob)));
@@ -1447,13 +1462,15 @@ impl Engine {
             name: s.name.clone(),
             address: s.address.clone(),
             district: s.district.clone(),
-            distance_m: distance.map(|d| d.round()),
+            distance_m: distance.filter(|_| s.locatable()).map(|d| d.round()),
             lat: s.lat,
             lon: s.lon,
             hours: s.hours_text.clone().or_else(|| s.hours.clone()),
             open_now: s.parsed_hours.map(|h| h.is_open_at(minute)),
             services: s.services.clone(),
+            expected_services: s.expected_services.clone(),
             approximate: !matches!(s.precision.as_str(), "exact" | "landmark"),
+            locatable: s.locatable(),
         }
     }
 

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use union_bot::grounding;
 use union_bot::knowledge::{Knowledge, Problem, Severity};
+use union_bot::reply;
 
-use crate::common::{bin, knowledge_copy, knowledge_dir};
+use crate::common::{bin, engine, knowledge_copy, knowledge_dir};
 
 fn grounding_of(dir: &Path) -> (Vec<Problem>, grounding::Summary) {
     let (k, _) = Knowledge::load(dir).expect("the edited knowledge still loads");
@@ -141,4 +142,31 @@ fn check_on_the_shipped_knowledge_has_no_errors_and_no_warnings() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let want = format!("faq.yaml:{}: warning: entry \"count-haidian\": figure \"77个\"", line_of(&text, "流动驿站77个"));
     assert!(stdout.lines().any(|l| l.contains(&want)), "no {want:?} in:\n{stdout}");
+}
+
+#[test]
+fn expected_services_are_shown_as_what_stations_generally_offer() {
+    let a = engine().answer("庄里小哥驿站在哪");
+    let text = reply::plain(&a);
+    assert!(text.contains("服务：报道没写这个站具体有什么。一般驿站提供歇脚、饮水、如厕、充电，具体请问12351。"), "{text}");
+    assert!(!text.contains("服务：歇脚"), "{text}");
+    assert_eq!(a.stations[0].expected_services, ["歇脚", "饮水", "如厕", "充电"]);
+    assert!(a.stations[0].services.is_empty());
+}
+
+#[test]
+fn a_station_whose_point_is_only_its_districts_gets_no_distance() {
+    // A shared location in 经开区: its three stations share the district's point.
+    let a = engine().nearby_at(39.7960, 116.5070, 12 * 60);
+    let bda: Vec<_> = a.stations.iter().filter(|h| h.district == "北京经济技术开发区").collect();
+    assert_eq!(bda.len(), 3, "{:?}", a.stations);
+    for h in &bda {
+        assert!(!h.locatable && h.distance_m.is_none(), "{h:?}");
+    }
+    let text = reply::plain(&a);
+    assert!(text.contains("生物医药园工会服务站\n地址：北京经济技术开发区生物医药园内（报道未写门牌）（具体位置不详，不能算距离）"), "{text}");
+    assert!(!text.contains("就在附近"), "{text}");
+    // A station with a place for a point keeps its distance.
+    let b = engine().nearby_at(40.3162, 116.6325, 12 * 60);
+    assert!(b.stations[0].locatable && b.stations[0].distance_m.is_some(), "{:?}", b.stations[0]);
 }
