@@ -262,13 +262,18 @@ fn run_check(paths: &Paths) -> Result<ExitCode> {
     let (problems, summary) = match Knowledge::load(&paths.knowledge) {
         Err(problems) => (problems.0, None),
         Ok((knowledge, mut warnings)) => {
+            let (grounding, g) = crate::grounding::check(&knowledge);
+            warnings.extend(grounding);
             let summary = format!(
-                "{}: {}, {}, {}, {}",
+                "{}: {}, {}, {}, {}; grounding: {} and {} checked, {} marked unsourced",
                 paths.knowledge.display(),
                 count(knowledge.faq.len(), "FAQ entry", "FAQ entries"),
                 count(knowledge.stations.len(), "station", "stations"),
                 count(knowledge.places.len(), "place", "places"),
-                count(knowledge.articles.len(), "article", "articles")
+                count(knowledge.articles.len(), "article", "articles"),
+                count(g.figures, "figure", "figures"),
+                count(g.station_texts, "station text", "station texts"),
+                g.marked
             );
             let engine = Engine::in_ram(knowledge)?;
             warnings.extend(check::routing(&engine));

@@ -17,6 +17,8 @@
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
+//! - [`check`] and [`grounding`]: what `union-bot check` adds to loading: FAQ
+//!   routing, and every figure and station text found in its cited articles;
 //! - [`eval`]: the yardstick runner; [`bench`]: synthetic knowledge at city
 //!   scale and timings; [`sample`]: generated questions (the benchmark's mix,
 //!   the unit tests' probes); [`cli`]: the command line.
@@ -33,6 +35,7 @@ pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod geo;
+pub mod grounding;
 pub mod journal;
 pub mod knowledge;
 pub mod reload;

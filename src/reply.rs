@@ -14,7 +14,7 @@ pub const TELEGRAM_LIMIT: usize = 4096;
 pub const HOTLINE: &str = "北京工会12351职工服务热线";
 
 pub fn greeting() -> &'static str {
-    "您好！我是工会小助手，专门回答北京工会的服务问题：\n• 找附近的工会驿站（发位置或地名，如“我在望京”）\n• 怎么加入工会、入会有什么好处\n• 互助保障、法律援助、困难帮扶、12351热线等\n直接打字提问就行，也可以点下面的按钮。"
+    "您好！我是工会小助手，专门回答北京工会的服务问题：\n• 找附近的工会驿站（发位置或地名，如“我在望京”）\n• 怎么加入工会、入会有什么好处\n• 互助保障、劳动纠纷、困难帮扶、12351热线等\n直接打字提问就行，也可以点下面的按钮。"
 }
 
 pub fn empty_question() -> &'static str {
@@ -36,7 +36,7 @@ pub fn outside_beijing() -> String {
 }
 
 pub fn fallback() -> String {
-    format!("抱歉，这个问题我还答不上来。我只了解北京工会的服务（驿站、入会、互助保障、法律援助、困难帮扶等），不想瞎猜误导您。可以拨打{HOTLINE}咨询。")
+    format!("抱歉，这个问题我还答不上来。我只了解北京工会的服务（驿站、入会、互助保障、劳动纠纷、困难帮扶等），不想瞎猜误导您。可以拨打{HOTLINE}咨询。")
 }
 
 fn none_within_radius() -> String {
@@ -411,7 +411,11 @@ fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
         head.push(Seg::Text(format!("｜{distance}")));
     }
     d.line(head);
-    let approx = if h.approximate { "（位置为大致估计）" } else { "" };
+    let approx = match (h.locatable, h.approximate) {
+        (false, _) => UNLOCATED,
+        (true, true) => "（位置为大致估计）",
+        (true, false) => "",
+    };
     d.text(format!("地址：{}{approx}", h.address));
     match (&h.hours, h.open_now) {
         (Some(hours), Some(true)) => d.text(format!("开放时间：{hours}（现在开放）")),
@@ -421,6 +425,23 @@ fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
     }
     if !h.services.is_empty() {
         d.text(format!("服务：{}", h.services.join("、")));
+    }
+    if !h.expected_services.is_empty() {
+        d.text(expected_services(&h.expected_services, !h.services.is_empty()));
+    }
+}
+
+/// After the address of a station whose point is only its district's.
+const UNLOCATED: &str = "（具体位置不详，不能算距离）";
+
+/// What a station of its kind is expected to offer, which the articles do not
+/// say of this one: never presented as the station's own services.
+pub fn expected_services(items: &[String], has_own: bool) -> String {
+    let list = items.join("、");
+    if has_own {
+        format!("一般驿站还提供{list}，具体请问12351。")
+    } else {
+        format!("服务：报道没写这个站具体有什么。一般驿站提供{list}，具体请问12351。")
     }
 }
 

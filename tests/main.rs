@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod engine;
 mod faults;
+mod grounding;
 mod knowledge;
 mod reload;
 mod telegram;

@@ -157,6 +157,24 @@ async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stations_whose_point_is_only_the_districts_get_no_pin_and_no_distance() {
+    let bot = spawn_bot().await;
+    let (chat, from) = worker();
+    // In 经开区 the three stations the articles name share the district's representative point.
+    bot.fake.location(&chat, &from, 39.7960, 116.5070, false);
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    assert!(sent[0].text().contains("生物医药园工会服务站"), "{}", sent[0].text());
+    assert!(sent[0].text().contains("不能算距离") && !sent[0].text().contains("就在附近"), "{}", sent[0].text());
+    // The next message is the next answer: no venue was sent in between.
+    bot.fake.text(&chat, &from, "怀柔商业街附近有驿站吗");
+    let sent = bot.fake.wait_for_sent(WORKER, 3).await;
+    assert_eq!(sent[1].method, "sendMessage");
+    assert!(sent[1].text().contains("富商市场"), "{}", sent[1].text());
+    assert_eq!(sent[2].method, "sendVenue", "a station with a place for a point is pinned");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_place_typed_as_text_answers_like_a_location() {
     let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();

@@ -92,8 +92,14 @@ pub struct StationHit {
     pub hours: Option<String>,
     pub open_now: Option<bool>,
     pub services: Vec<String>,
+    /// What a station of its kind is expected to offer, which the articles
+    /// do not say of this one (shown as "一般驿站提供…").
+    pub expected_services: Vec<String>,
     /// The coordinates are only district-level or area-level estimates.
     pub approximate: bool,
+    /// The point may be used for a distance and a pin; when not (a
+    /// district's representative point), `distance_m` is `None`.
+    pub locatable: bool,
 }
 
 /// What the engine noticed about a list of stations, for the reply to say.

@@ -103,7 +103,16 @@ impl Engine {
                     station_names.push((n, i));
                 }
             }
-            let blob = format!("{} {} {} {} {} {}", s.name, s.aliases.join(" "), s.kind, s.services.join(" "), s.serves.join(" "), s.description);
+            let blob = format!(
+                "{} {} {} {} {} {} {}",
+                s.name,
+                s.aliases.join(" "),
+                s.kind,
+                s.services.join(" "),
+                s.expected_services.join(" "),
+                s.serves.join(" "),
+                s.description
+            );
             // Not a document for the weights: an imported list of 11,000
             // stations would otherwise make "驿站" and "喝水" weigh nothing.
             station_terms.push(ids.set_of(&analyzer.terms(&blob)));

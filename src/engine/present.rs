@@ -127,13 +127,15 @@ impl Engine {
             name: s.name.clone(),
             address: s.address.clone(),
             district: s.district.clone(),
-            distance_m: distance.map(|d| d.round()),
+            distance_m: distance.filter(|_| s.locatable()).map(|d| d.round()),
             lat: s.lat,
             lon: s.lon,
             hours: crate::geo::hours_shown(s.hours.as_deref(), s.hours_text.as_deref()),
             open_now: s.parsed_hours.map(|h| h.is_open_at(minute)),
             services: s.services.clone(),
+            expected_services: s.expected_services.clone(),
             approximate: s.precision.is_approximate(),
+            locatable: s.locatable(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! `faq.yaml`: the entries an editor wrote from the articles.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,11 @@ pub struct FaqEntry {
     pub sources: Vec<String>,
     #[serde(default)]
     pub follow_ups: Vec<String>,
+    /// Claims of the answer that are deliberately not in the cited articles,
+    /// each with the editor's reason (claim → reason); the grounding check
+    /// (`crate::grounding`) passes them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unsourced: BTreeMap<String, String>,
     /// Line in faq.yaml where the entry starts (filled in by the loader).
     #[serde(skip)]
     pub line: usize,

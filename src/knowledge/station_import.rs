@@ -178,10 +178,12 @@ pub fn parse(text: &str, file_name: &str, existing: &[Station]) -> Result<Import
             hours,
             hours_text: (!hours_raw.is_empty()).then(|| hours_raw.to_string()),
             services,
+            expected_services: Vec::new(),
             serves: Vec::new(),
             description: String::new(),
             sources: Vec::new(),
             source_file: Some(file_name.to_string()),
+            unsourced: Default::default(),
         });
     }
     Ok(out)

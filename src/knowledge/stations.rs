@@ -1,7 +1,7 @@
 //! `stations.yaml`: the union stations (工会驿站) the articles name, with
 //! WGS-84 coordinates and opening hours.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -32,8 +32,14 @@ pub struct Station {
     /// The source's own words for the hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours_text: Option<String>,
+    /// What the articles say this station offers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
+    /// What a station of its kind is expected to offer, added by an editor
+    /// from what the articles say of stations in general (朝阳's aim of
+    /// 歇脚、饮水、如厕、充电), not of this station: shown as "一般驿站提供…".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expected_services: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -45,6 +51,10 @@ pub struct Station {
     /// cited instead of an article.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_file: Option<String>,
+    /// Claims (services, hours text, district) deliberately not in the cited
+    /// articles, each with the editor's reason (claim → reason).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unsourced: BTreeMap<String, String>,
     /// Parsed `hours` (filled in by the loader).
     #[serde(skip)]
     pub parsed_hours: Option<Hours>,
@@ -71,6 +81,15 @@ impl Precision {
     /// Whether the coordinates are only an estimate of the area or district.
     pub fn is_approximate(self) -> bool {
         matches!(self, Precision::Area | Precision::District)
+    }
+}
+
+impl Station {
+    /// Whether the point may be used for a distance: a `district` point is
+    /// only the district's representative point (the article names no place
+    /// that can be found), so no distance is shown for it and no pin dropped.
+    pub fn locatable(&self) -> bool {
+        self.precision != Precision::District
     }
 }
 

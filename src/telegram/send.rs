@@ -62,8 +62,9 @@ pub async fn send_answer(bot: &TgBot, to: Target<'_>, answer: &Answer) -> Result
         }
         req.await?;
     }
+    // The pin goes to the first station whose point is a place (not a district's representative point).
     if matches!(answer.kind, Kind::Nearby | Kind::Station)
-        && let Some(h) = answer.stations.first()
+        && let Some(h) = answer.stations.iter().find(|h| h.locatable)
     {
         let mut req = bot.send_venue(to.chat.id, h.lat, h.lon, h.name.clone(), h.address.clone());
         if let Some(thread) = to.thread {
