@@ -431,8 +431,9 @@ fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
     }
 }
 
-/// After the address of a station whose point is only its district's.
-const UNLOCATED: &str = "（具体位置不详，不能算距离）";
+/// After the address of a station whose point is only its district's (`StationHit::locatable`
+/// false): no distance is shown for it and no pin dropped.
+pub const UNLOCATED: &str = "（具体位置不详，不能算距离）";
 
 /// What a station of its kind is expected to offer, which the articles do not
 /// say of this one: never presented as the station's own services.
