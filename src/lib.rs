@@ -26,8 +26,12 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod geo;
+#[doc(hidden)]
+pub mod harness;
 pub mod journal;
 pub mod knowledge;
+pub mod messages;
+pub mod redact;
 pub mod reload;
 pub mod reply;
 pub mod search;

@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod engine;
 mod faults;
+mod journal;
 mod knowledge;
 mod reload;
 mod telegram;

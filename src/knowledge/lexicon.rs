@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, yaml};
+use super::Problem;
+use super::yaml::{self, Field, FieldKind::*};
 
 /// The lexicon as written in the file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -47,20 +48,31 @@ impl Lexicon {
     }
 }
 
+impl yaml::Schema for Lexicon {
+    const WHAT: &'static str = "词表";
+    const FIELDS: &'static [Field] = &[
+        Field::optional("synonyms", ListMap, "热线: [电话, 号码]"),
+        Field::optional("user_words", TextList, "[户外劳动者, 暖心驿站]"),
+        Field::optional("stopwords", TextList, "[的, 了, 吗]"),
+        Field::optional("question_words", TextList, "[多少, 哪里]"),
+        Field::optional("context_words", TextList, "[骑手, 手机]"),
+    ];
+}
+
 pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Lexicon {
-    let Some(text) = yaml::read(path, problems) else {
+    match yaml::read_bytes(path, problems) {
+        Some(bytes) => parse(path, &bytes, problems),
+        None => Lexicon::default(),
+    }
+}
+
+/// Checks the bytes of a `synonyms.yaml` (named `path` in the problems), as
+/// [`load`] does the file.
+pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon {
+    let Some((text, lex)) = yaml::parse_map::<Lexicon>(path, bytes, problems) else {
         return Lexicon::default();
     };
-    let lex: Lexicon = match serde_yaml::from_str(&text) {
-        Ok(l) => l,
-        Err(e) => {
-            problems.push(yaml::syntax_problem(path, &e));
-            return Lexicon::default();
-        }
-    };
-    let line_of = |word: &str| -> usize {
-        text.lines().position(|l| l.contains(word)).map(|i| i + 1).unwrap_or(1)
-    };
+    let line_of = |word: &str| -> usize { text.lines().position(|l| l.contains(word)).map(|i| i + 1).unwrap_or(1) };
     let mut owner: HashMap<String, String> = HashMap::new();
     for (canon, variants) in &lex.synonyms {
         let c = crate::text::normalize(canon);
