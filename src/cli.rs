@@ -139,12 +139,22 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
 
 /// Opens the engine, printing knowledge warnings to stderr.
 pub fn open_engine(paths: &Paths) -> Result<Engine> {
-    let (engine, warnings) = Engine::open(&paths.knowledge, &paths.data)
-        .with_context(|| format!("cannot load the knowledge in {}", paths.knowledge.display()))?;
+    let (engine, warnings) = Engine::open(&paths.knowledge, &paths.data).map_err(|e| knowledge_error(e, &paths.knowledge))?;
     for w in warnings {
         tracing::warn!("{w}");
     }
     Ok(engine)
+}
+
+/// A knowledge base refused: its problems under one line naming it (a
+/// missing directory is one line of its own). Other errors (the data
+/// directory) pass as they are.
+fn knowledge_error(e: anyhow::Error, dir: &Path) -> anyhow::Error {
+    match e.downcast::<crate::knowledge::Problems>() {
+        Ok(p) if p.0.len() == 1 && p.0[0].line == 0 => anyhow::anyhow!("{}", p.0[0].message),
+        Ok(p) => anyhow::anyhow!("{}\n{}", crate::messages::knowledge_refused(dir), p.to_string().trim_end()),
+        Err(e) => e,
+    }
 }
 
 /// The JSON form of an answer (`ask --json`, `nearby --json`).
@@ -400,7 +410,7 @@ fn import_stations(paths: &Paths, csv: &Path, out: Option<&Path>, dry_run: bool)
 }
 
 fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
-    let journal = crate::journal::Journal::open(&paths.data)?;
+    let journal = crate::journal::Journal::read_only(&paths.data);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     println!("{}\n", journal.stats_report(now));
     println!("{}", journal.unanswered_report(limit));

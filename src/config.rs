@@ -133,6 +133,23 @@ fn parse_admin_ids(list: &str) -> Result<BTreeSet<u64>> {
 /// default level, hidden when `RUST_LOG` asks for less.
 pub const READY_TARGET: &str = "ready";
 
+/// How many days of journal lines to keep (`JOURNAL_DAYS`, default 90).
+pub fn journal_days_from_env() -> Result<u32> {
+    journal_days(std::env::var("JOURNAL_DAYS").ok().as_deref())
+}
+
+/// `JOURNAL_DAYS`: a whole number of days, 1 or more; unset or empty means
+/// the default.
+pub fn journal_days(value: Option<&str>) -> Result<u32> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(crate::journal::DEFAULT_JOURNAL_DAYS),
+        Some(v) => match v.parse::<u32>() {
+            Ok(days) if days >= 1 => Ok(days),
+            _ => bail!("{}", crate::messages::bad_journal_days(v)),
+        },
+    }
+}
+
 /// Logs go to stderr (stdout carries answers), filtered by `RUST_LOG`
 /// (default: warnings and errors, and the one "ready" line of a server).
 pub fn init_tracing() {
@@ -169,12 +186,7 @@ mod tests {
 
     #[test]
     fn reads_every_setting() {
-        let c = config(&[
-            ("TELOXIDE_TOKEN", "123456:AA-bb_CC"),
-            ("TELOXIDE_API_URL", "http://127.0.0.1:8081/"),
-            ("ADMIN_IDS", "42, 7,,"),
-        ])
-        .unwrap();
+        let c = config(&[("TELOXIDE_TOKEN", "123456:AA-bb_CC"), ("TELOXIDE_API_URL", "http://127.0.0.1:8081/"), ("ADMIN_IDS", "42, 7,,")]).unwrap();
         assert_eq!(c.token.expose(), "123456:AA-bb_CC");
         assert_eq!(c.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
         assert_eq!(c.admins.into_iter().collect::<Vec<_>>(), vec![7, 42]);
@@ -185,6 +197,17 @@ mod tests {
     fn debug_hides_the_token() {
         let c = config(&[("TELOXIDE_TOKEN", "123456:SECRETSECRET")]).unwrap();
         assert!(!format!("{c:?}").contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn journal_days_default_and_refusals() {
+        assert_eq!(journal_days(None).unwrap(), 90);
+        assert_eq!(journal_days(Some(" ")).unwrap(), 90);
+        assert_eq!(journal_days(Some("30")).unwrap(), 30);
+        for bad in ["0", "-1", "三十", "1.5"] {
+            let e = journal_days(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("JOURNAL_DAYS") && e.contains(bad), "{e}");
+        }
     }
 
     #[test]

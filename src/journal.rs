@@ -2,14 +2,24 @@
 //!
 //! Two append-only files in the data directory, one JSON object per line:
 //! - `unanswered.jsonl`: every fallback and every low-confidence answer, with
-//!   the question text, the time and what was shown — the editors' to-do list;
+//!   the question text (personal details replaced, see [`crate::redact`]),
+//!   the time and what was shown — the editors' to-do list;
 //! - `events.jsonl`: one line per question or shared location, with the time,
 //!   the intent, whether it was answered confidently and the district it was
 //!   about — enough for `/stats`.
 //!
-//! Neither holds a user id, a chat id or coordinates. A line is written with
-//! one `write` on a file opened for appending and flushed at once, so a crash
-//! loses at most the line being written; readers skip a torn last line.
+//! Neither holds a user id, a chat id or coordinates, nor a phone number, ID
+//! number, card number, plate, e-mail address or name a worker typed. Lines
+//! older than `JOURNAL_DAYS` (default 90) are removed by a compaction at
+//! start and once a day after, which rewrites a file aside and renames it
+//! into place. A line is written with one `write` on a file opened for
+//! appending, under an exclusive lock on `.journal.lock` that the compaction
+//! holds too: a line appended while a compaction runs (in this process or
+//! another) waits for it and lands in the new file, never in the old one.
+//!
+//! The journal never stands between a worker and the answer: a full or
+//! read-only data directory drops the line and logs one warning (again only
+//! after it has been writable in between); nothing is passed on.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -17,16 +27,22 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{Answer, Kind};
+use crate::messages;
 
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
 pub const EVENTS_FILE: &str = "events.jsonl";
+/// The lock appends and compactions take (an empty file).
+pub const LOCK_FILE: &str = ".journal.lock";
+/// How many days of lines are kept when `JOURNAL_DAYS` is not set.
+pub const DEFAULT_JOURNAL_DAYS: u32 = 90;
 
 /// The longest question text kept in the unanswered log.
 const MAX_LOGGED_CHARS: usize = 500;
+const DAY: u64 = 86_400;
 
 /// One unanswered (or weakly answered) question.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,25 +69,64 @@ pub struct Event {
     pub district: Option<String>,
 }
 
-/// The journal's two files.
+/// The journal's files in one data directory.
 pub struct Journal {
     dir: PathBuf,
-    lock: Mutex<()>,
+    /// Lines older than this many days are compacted away.
+    keep_days: u32,
+    /// Opened to read only (`union-bot report`): nothing is ever created.
+    read_only: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The files whose last write failed. The first failure is warned about;
+    /// later ones are quiet until every file could be written again.
+    failing: std::collections::BTreeSet<String>,
+    /// Lines dropped because the data directory could not take them.
+    dropped: u64,
+    /// When the files were last compacted (Unix seconds).
+    compacted_at: u64,
 }
 
 impl Journal {
-    /// Opens (creating when needed) the journal in `data_dir`.
+    /// Opens the journal in `data_dir` for writing, keeping `JOURNAL_DAYS`
+    /// days of lines (the environment, default 90), and compacts it. Fails
+    /// only on a bad `JOURNAL_DAYS`; a data directory that cannot be written
+    /// is logged once and the journal drops its lines.
     pub fn open(data_dir: &Path) -> Result<Journal> {
-        std::fs::create_dir_all(data_dir).with_context(|| format!("{}: cannot create the data directory", data_dir.display()))?;
-        for f in [UNANSWERED_FILE, EVENTS_FILE] {
-            append_file(&data_dir.join(f))?;
+        let days = crate::config::journal_days_from_env()?;
+        Ok(Journal::with_retention(data_dir, days))
+    }
+
+    /// [`Journal::open`] keeping `keep_days` days of lines.
+    pub fn with_retention(data_dir: &Path, keep_days: u32) -> Journal {
+        let journal = Journal { dir: data_dir.to_path_buf(), keep_days: keep_days.max(1), read_only: false, state: Mutex::new(State::default()) };
+        {
+            let mut state = journal.lock_state();
+            match journal.writable() {
+                Ok(()) => {
+                    if let Err(e) = journal.compact_locked(&mut state, unix_now()) {
+                        tracing::warn!(dir = %data_dir.display(), error = %format!("{e:#}"), "{}", messages::JOURNAL_NOT_COMPACTED);
+                    }
+                }
+                Err(e) => journal.failed(&mut state, LOCK_FILE, &e),
+            }
         }
-        Ok(Journal { dir: data_dir.to_path_buf(), lock: Mutex::new(()) })
+        journal
+    }
+
+    /// The journal in `data_dir` to read only: creates nothing, writes nothing
+    /// (`union-bot report`). A missing directory reads as an empty journal.
+    pub fn read_only(data_dir: &Path) -> Journal {
+        Journal { dir: data_dir.to_path_buf(), keep_days: DEFAULT_JOURNAL_DAYS, read_only: true, state: Mutex::new(State::default()) }
     }
 
     /// Records a text question and its answer: always an event; a fallback or
-    /// a low-confidence answer also goes to the unanswered log. Failures are
-    /// logged, never passed on: the worker's reply matters more.
+    /// a low-confidence answer also goes to the unanswered log, its personal
+    /// details replaced. Failures are logged, never passed on: the worker's
+    /// reply matters more.
     pub fn record(&self, question: &str, answer: &Answer) {
         let now = unix_now();
         self.record_at(question, answer, now);
@@ -87,46 +142,126 @@ impl Journal {
             fallback: answer.is_fallback(),
             district: district_of(answer),
         };
-        self.append(EVENTS_FILE, &event);
+        self.append(EVENTS_FILE, &event, now);
         let weak = !answer.confident && !matches!(answer.kind, Kind::Empty);
         if weak {
             let shown = if answer.is_fallback() { "fallback".to_string() } else { answer.intent.clone().unwrap_or_else(|| "fallback".into()) };
             let entry = Unanswered {
                 t: now,
-                q: crate::text::clip(question.trim(), MAX_LOGGED_CHARS).to_string(),
+                q: crate::text::clip(&crate::redact::redact(question.trim()), MAX_LOGGED_CHARS).to_string(),
                 shown,
                 suggestions: answer.suggestions.iter().map(|s| s.label.clone()).collect(),
             };
-            self.append(UNANSWERED_FILE, &entry);
+            self.append(UNANSWERED_FILE, &entry, now);
         }
     }
 
     /// Records a shared location's answer (the district only, never the coordinates).
     pub fn record_location(&self, answer: &Answer) {
+        let now = unix_now();
         let event = Event {
-            t: unix_now(),
+            t: now,
             via: "location".into(),
             intent: answer.intent.clone(),
             confident: answer.confident,
             fallback: answer.is_fallback(),
             district: district_of(answer),
         };
-        self.append(EVENTS_FILE, &event);
+        self.append(EVENTS_FILE, &event, now);
     }
 
-    fn append<T: Serialize>(&self, file: &str, value: &T) {
+    /// Appends one line to `file`. Text a worker typed must have been through
+    /// [`crate::redact::redact`] before it gets here.
+    fn append<T: Serialize>(&self, file: &str, value: &T, now: u64) {
+        if self.read_only {
+            return;
+        }
         let Ok(mut line) = serde_json::to_string(value) else { return };
         line.push('\n');
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let path = self.dir.join(file);
-        let result = append_file(&path).and_then(|mut f| {
-            f.write_all(line.as_bytes())?;
-            f.flush()?;
-            Ok(())
-        });
-        if let Err(e) = result {
-            tracing::error!(file = %path.display(), error = %e, "cannot write to the journal");
+        let mut state = self.lock_state();
+        if now >= state.compacted_at.saturating_add(DAY) {
+            if let Err(e) = self.compact_locked(&mut state, now) {
+                tracing::debug!(error = %format!("{e:#}"), "journal compaction failed");
+            }
         }
+        let path = self.dir.join(file);
+        let result = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.dir)?;
+            let lock = self.file_lock()?;
+            let mut f = OpenOptions::new().create(true).append(true).open(&path)?;
+            f.write_all(line.as_bytes())?;
+            drop(lock);
+            Ok(())
+        })();
+        match result {
+            Ok(()) if !state.failing.is_empty() => {
+                state.failing.remove(file);
+                state.failing.remove(LOCK_FILE);
+                if state.failing.is_empty() {
+                    tracing::info!(dir = %self.dir.display(), dropped = state.dropped, "{}", messages::JOURNAL_WRITABLE_AGAIN);
+                }
+            }
+            Ok(()) => {}
+            Err(e) => {
+                state.dropped += 1;
+                self.failed(&mut state, file, &e);
+            }
+        }
+    }
+
+    /// Logs that the journal cannot be written, once until it can again.
+    fn failed(&self, state: &mut State, file: &str, e: &std::io::Error) {
+        if state.failing.is_empty() {
+            tracing::warn!(dir = %self.dir.display(), "{}", messages::journal_not_writable(&self.dir, e));
+        }
+        state.failing.insert(file.to_string());
+    }
+
+    /// Lines dropped since the journal was opened because the data directory
+    /// could not take them.
+    pub fn dropped(&self) -> u64 {
+        self.lock_state().dropped
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates the directory and the lock file (to know at start whether
+    /// the journal can be written at all).
+    fn writable(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        self.file_lock().map(drop)
+    }
+
+    /// Takes the journal's lock, shared with every process using this data
+    /// directory; released when the returned file is dropped.
+    fn file_lock(&self) -> std::io::Result<File> {
+        let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(LOCK_FILE))?;
+        f.lock()?;
+        Ok(f)
+    }
+
+    /// Removes the lines older than the retention from every journal file of
+    /// the data directory. Returns how many lines were removed.
+    pub fn compact(&self, now: u64) -> Result<usize> {
+        anyhow::ensure!(!self.read_only, "the journal is open to read only");
+        let mut state = self.lock_state();
+        self.compact_locked(&mut state, now)
+    }
+
+    fn compact_locked(&self, state: &mut State, now: u64) -> Result<usize> {
+        state.compacted_at = now;
+        let cutoff = now.saturating_sub(u64::from(self.keep_days) * DAY);
+        let mut removed = 0;
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Ok(0) };
+        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file()).collect();
+        files.sort();
+        for path in files {
+            let _lock = self.file_lock()?;
+            removed += compact_file(&path, cutoff)?;
+        }
+        Ok(removed)
     }
 
     /// All unanswered entries, oldest first (torn lines skipped).
@@ -306,8 +441,55 @@ fn district_of(answer: &Answer) -> Option<String> {
     answer.district.clone().or_else(|| answer.stations.first().map(|s| s.district.clone())).filter(|d| !d.is_empty())
 }
 
-fn append_file(path: &Path) -> Result<File> {
-    OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("{}: cannot open for appending", path.display()))
+/// Rewrites `path` without its lines older than `cutoff` (and without torn
+/// lines), aside then renamed into place. The caller holds the lock.
+fn compact_file(path: &Path, cutoff: u64) -> Result<usize> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        t: Option<u64>,
+    }
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("{}: cannot read", path.display()))),
+    };
+    let mut kept = Vec::with_capacity(text.len());
+    let mut removed = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let keep = line.ends_with(b"\n")
+            && match serde_json::from_slice::<Stamp>(line) {
+                Ok(Stamp { t: Some(t) }) => t >= cutoff,
+                Ok(Stamp { t: None }) => true,
+                Err(_) => false,
+            };
+        if keep {
+            kept.extend_from_slice(line);
+        } else if !line.iter().all(u8::is_ascii_whitespace) {
+            removed += 1;
+        }
+    }
+    if removed == 0 {
+        return Ok(0);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.compacting-{}", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(&kept)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent()
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("{}: cannot rewrite", path.display())));
+    }
+    Ok(removed)
 }
 
 fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {

@@ -36,8 +36,12 @@ pub mod engine;
 pub mod eval;
 pub mod geo;
 pub mod grounding;
+#[doc(hidden)]
+pub mod harness;
 pub mod journal;
 pub mod knowledge;
+pub mod messages;
+pub mod redact;
 pub mod reload;
 pub mod reply;
 pub mod sample;

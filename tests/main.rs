@@ -9,6 +9,7 @@ mod cli;
 mod engine;
 mod faults;
 mod grounding;
+mod journal;
 mod knowledge;
 mod reload;
 mod telegram;

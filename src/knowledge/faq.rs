@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, yaml};
+use super::Problem;
+use super::yaml::{self, Field, FieldKind::*};
 
 /// The longest answer an editor may write. The rendered reply adds a title,
 /// a source line and suggestions; Telegram's limit is 4,096 characters.
@@ -36,8 +37,30 @@ pub struct FaqEntry {
     pub line: usize,
 }
 
+impl yaml::Schema for FaqEntry {
+    const WHAT: &'static str = "条目";
+    const FIELDS: &'static [Field] = &[
+        Field::required("id", Text, "join-how"),
+        Field::required("topic", Text, "怎么入会"),
+        Field::required("questions", TextList, "[怎么入会, 怎么加入工会]"),
+        Field::required("answer", Text, "打开“北京工会12351”小程序……"),
+        Field::required("sources", TextList, "[004-01]"),
+        Field::optional("follow_ups", TextList, "[hotline]"),
+        Field::optional("unsourced", TextMap, "{\"2178家\": 报道给的是全市数字}"),
+    ];
+}
+
 pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<FaqEntry> {
-    let Some((text, items)) = yaml::load_list::<FaqEntry>(path, problems) else {
+    match yaml::read_bytes(path, problems) {
+        Some(bytes) => parse(path, &bytes, article_ids, problems),
+        None => Vec::new(),
+    }
+}
+
+/// Checks the bytes of a `faq.yaml` (named `path` in the problems) against
+/// the article ids, as [`load`] does the file.
+pub fn parse(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<FaqEntry> {
+    let Some((text, items)) = yaml::parse_list::<FaqEntry>(path, bytes, problems) else {
         return Vec::new();
     };
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
@@ -46,7 +69,9 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
     for item in &items {
         let e = &item.value;
         let id_line = item.line_of(&text, "id");
-        if e.id.trim().is_empty() {
+        if !item.ok("id") {
+            // Already reported as wrong or missing.
+        } else if e.id.trim().is_empty() {
             problems.push(Problem::error(path, id_line, "entry has an empty id"));
         } else if !e.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             problems.push(Problem::error(path, id_line, format!("id \"{}\": use only a-z, 0-9 and '-' (ids go into button data)", e.id)));
@@ -57,10 +82,10 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
         } else {
             seen_ids.insert(e.id.clone(), id_line);
         }
-        if e.topic.trim().is_empty() {
+        if item.ok("topic") && e.topic.trim().is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "topic"), format!("entry \"{}\" has an empty topic", e.id)));
         }
-        if e.questions.is_empty() {
+        if item.ok("questions") && e.questions.is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "questions"), format!("entry \"{}\" has no questions", e.id)));
         }
         for q in &e.questions {
@@ -83,7 +108,9 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
             }
         }
         let answer_chars = e.answer.chars().count();
-        if e.answer.trim().is_empty() {
+        if !item.ok("answer") {
+            // Already reported as wrong or missing.
+        } else if e.answer.trim().is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "answer"), format!("entry \"{}\" has an empty answer", e.id)));
         } else if answer_chars > MAX_ANSWER_CHARS {
             problems.push(Problem::error(
@@ -92,7 +119,7 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
                 format!("answer of \"{}\" has {answer_chars} characters; over {MAX_ANSWER_CHARS} it would not fit in one Telegram message", e.id),
             ));
         }
-        if e.sources.is_empty() {
+        if item.ok("sources") && e.sources.is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "sources"), format!("entry \"{}\" cites no source article", e.id)));
         }
         for s in &e.sources {
@@ -126,9 +153,5 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
 
 /// The first line at or after `from` that contains `needle`.
 fn line_containing(text: &str, from: usize, needle: &str) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .find(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
+    text.lines().enumerate().skip(from.saturating_sub(1)).find(|(_, l)| l.contains(needle)).map(|(i, _)| i + 1)
 }

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, yaml};
+use super::Problem;
+use super::yaml::{self, Field, FieldKind::*};
 
 /// The lexicon as written in the file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -83,8 +84,30 @@ impl Lexicon {
     }
 }
 
+impl yaml::Schema for Lexicon {
+    const WHAT: &'static str = "词表";
+    const FIELDS: &'static [Field] = &[
+        Field::optional("synonyms", ListMap, "热线: [电话, 号码]"),
+        Field::optional("user_words", TextList, "[户外劳动者, 暖心驿站]"),
+        Field::optional("stopwords", TextList, "[的, 了, 吗]"),
+        Field::optional("question_words", TextList, "[多少, 哪里]"),
+        Field::optional("context_words", TextList, "[骑手, 手机]"),
+        Field::optional("cues", ListMap, "nearby: [附近, 周边]"),
+        Field::optional("greetings", TextList, "[你好, 谢谢]"),
+    ];
+}
+
 pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Lexicon {
-    let Some(text) = yaml::read(path, problems) else {
+    match yaml::read_bytes(path, problems) {
+        Some(bytes) => parse(path, &bytes, problems),
+        None => Lexicon::default(),
+    }
+}
+
+/// Checks the bytes of a `synonyms.yaml` (named `path` in the problems), as
+/// [`load`] does the file.
+pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon {
+    let Some((text, lex)) = yaml::parse_map::<Lexicon>(path, bytes, problems) else {
         return Lexicon::default();
     };
     let lex: Lexicon = match serde_yaml::from_str(&text) {

@@ -13,7 +13,7 @@ pub mod lexicon;
 pub mod places;
 pub mod station_import;
 pub mod stations;
-mod yaml;
+pub mod yaml;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -54,6 +54,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub path: PathBuf,
+    /// 1-based; 0 for a problem of a whole directory (shown without a line).
     pub line: usize,
     pub severity: Severity,
     pub message: String,
@@ -75,7 +76,10 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {}: {}", self.path.display(), self.line.max(1), tag, self.message)
+        match self.line {
+            0 => write!(f, "{}: {}: {}", self.path.display(), tag, self.message),
+            line => write!(f, "{}:{}: {}: {}", self.path.display(), line, tag, self.message),
+        }
     }
 }
 
@@ -123,7 +127,12 @@ impl Knowledge {
     pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>), Problems> {
         let mut problems = Vec::new();
         if !dir.is_dir() {
-            problems.push(Problem::error(dir, 1, "knowledge directory not found"));
+            let cwd = std::env::current_dir().ok();
+            problems.push(Problem::error(dir, 0, crate::messages::knowledge_dir_missing(dir, cwd.as_deref())));
+            return Err(Problems(problems));
+        }
+        if [FAQ_FILE, STATIONS_FILE, PLACES_FILE, LEXICON_FILE, ARTICLES_DIR].iter().all(|f| !dir.join(f).exists()) {
+            problems.push(Problem::error(dir, 0, crate::messages::knowledge_dir_empty(dir)));
             return Err(Problems(problems));
         }
         let articles = articles::load_dir(&dir.join(ARTICLES_DIR), &mut problems);

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, yaml};
+use super::Problem;
+use super::yaml::{self, Field, FieldKind::*};
 
 /// One named place.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -46,8 +47,30 @@ impl Place {
     }
 }
 
+impl yaml::Schema for Place {
+    const WHAT: &'static str = "地点";
+    const FIELDS: &'static [Field] = &[
+        Field::required("name", Text, "望京"),
+        Field::optional("aliases", TextList, "[望京SOHO]"),
+        Field::optional("kind", Text, "area"),
+        Field::optional("district", Text, "朝阳区"),
+        Field::required("lat", Number, "39.9965"),
+        Field::required("lon", Number, "116.4700"),
+        Field::optional("note", Text, "大致中心"),
+    ];
+}
+
 pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Vec<Place> {
-    let Some((text, items)) = yaml::load_list::<Place>(path, problems) else {
+    match yaml::read_bytes(path, problems) {
+        Some(bytes) => parse(path, &bytes, problems),
+        None => Vec::new(),
+    }
+}
+
+/// Checks the bytes of a `places.yaml` (named `path` in the problems), as
+/// [`load`] does the file.
+pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Vec<Place> {
+    let Some((text, items)) = yaml::parse_list::<Place>(path, bytes, problems) else {
         return Vec::new();
     };
     let mut names: HashMap<String, (String, usize)> = HashMap::new();
@@ -55,10 +78,10 @@ pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Vec<Place> {
     for item in items {
         let p = item.value.clone();
         let line = item.line_of(&text, "name");
-        if p.name.trim().is_empty() {
+        if item.ok("name") && p.name.trim().is_empty() {
             problems.push(Problem::error(path, line, "place has an empty name"));
         }
-        if !p.lat.is_finite() || !p.lon.is_finite() || !super::in_beijing(p.lat, p.lon) {
+        if item.ok("lat") && item.ok("lon") && (!p.lat.is_finite() || !p.lon.is_finite() || !super::in_beijing(p.lat, p.lon)) {
             problems.push(Problem::error(
                 path,
                 item.line_of(&text, "lat"),
@@ -72,7 +95,11 @@ pub(super) fn load(path: &Path, problems: &mut Vec<Problem>) -> Vec<Place> {
             }
             if let Some((other, other_line)) = names.get(&key) {
                 if other != &p.name {
-                    problems.push(Problem::error(path, line, format!("name \"{n}\" is used by place \"{other}\" too (line {other_line}); a typed name must mean one place")));
+                    problems.push(Problem::error(
+                        path,
+                        line,
+                        format!("name \"{n}\" is used by place \"{other}\" too (line {other_line}); a typed name must mean one place"),
+                    ));
                 }
             } else {
                 names.insert(key, (p.name.clone(), line));

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, yaml};
+use super::Problem;
+use super::yaml::{self, Field, FieldKind::*};
 
 /// One station.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -99,7 +100,10 @@ pub enum Hours {
     AllDay,
     /// Open from `open` to `close` (minutes after midnight); `close` may be
     /// smaller than `open` for hours past midnight.
-    Daily { open: u16, close: u16 },
+    Daily {
+        open: u16,
+        close: u16,
+    },
 }
 
 impl Hours {
@@ -138,8 +142,42 @@ fn parse_hhmm(s: &str) -> Option<u16> {
     Some(h * 60 + m)
 }
 
+impl yaml::Schema for Station {
+    const WHAT: &'static str = "驿站";
+    const FIELDS: &'static [Field] = &[
+        Field::required("id", Text, "huairou-fushang"),
+        Field::required("name", Text, "富商驿站"),
+        Field::optional("aliases", TextList, "[富商骑手驿站]"),
+        Field::optional("kind", Text, "工会驿站"),
+        Field::required("district", Text, "怀柔区"),
+        Field::required("address", Text, "怀柔区青春路富商大厦"),
+        Field::required("lat", Number, "39.9965"),
+        Field::required("lon", Number, "116.3974"),
+        Field::optional("precision", Text, "landmark"),
+        Field::optional("coord_note", Text, "按大厦位置估计"),
+        Field::optional("hours", Text, "\"09:00-18:00\""),
+        Field::optional("hours_text", Text, "全天24小时开放"),
+        Field::optional("services", TextList, "[饮水, 充电]"),
+        Field::optional("expected_services", TextList, "[歇脚, 饮水, 如厕, 充电]"),
+        Field::optional("serves", TextList, "[外卖骑手, 快递员]"),
+        Field::optional("description", Text, "商圈里的24小时驿站"),
+        Field::optional("sources", TextList, "[004-01]"),
+        Field::optional("source_file", Text, "stations.csv"),
+        Field::optional("unsourced", TextMap, "{西城区: 报道未写所在区}"),
+    ];
+}
+
 pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<Station> {
-    let Some((text, items)) = yaml::load_list::<Station>(path, problems) else {
+    match yaml::read_bytes(path, problems) {
+        Some(bytes) => parse(path, &bytes, article_ids, problems),
+        None => Vec::new(),
+    }
+}
+
+/// Checks the bytes of a `stations.yaml` (named `path` in the problems)
+/// against the article ids, as [`load`] does the file.
+pub fn parse(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<Station> {
+    let Some((text, items)) = yaml::parse_list::<Station>(path, bytes, problems) else {
         return Vec::new();
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -147,17 +185,19 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
     for item in items {
         let mut s = item.value.clone();
         let id_line = item.line_of(&text, "id");
-        if s.id.trim().is_empty() {
+        if !item.ok("id") {
+            // Already reported as wrong or missing.
+        } else if s.id.trim().is_empty() {
             problems.push(Problem::error(path, id_line, "station has an empty id"));
         } else if let Some(first) = seen.get(&s.id) {
             problems.push(Problem::error(path, id_line, format!("duplicate station id \"{}\" (first used on line {first})", s.id)));
         } else {
             seen.insert(s.id.clone(), id_line);
         }
-        if s.name.trim().is_empty() {
+        if item.ok("name") && s.name.trim().is_empty() {
             problems.push(Problem::error(path, item.line_of(&text, "name"), format!("station \"{}\" has an empty name", s.id)));
         }
-        if !s.lat.is_finite() || !s.lon.is_finite() || !super::in_beijing(s.lat, s.lon) {
+        if item.ok("lat") && item.ok("lon") && (!s.lat.is_finite() || !s.lon.is_finite() || !super::in_beijing(s.lat, s.lon)) {
             problems.push(Problem::error(
                 path,
                 item.line_of(&text, "lat"),
@@ -178,7 +218,11 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<
             }
         }
         if s.sources.is_empty() && s.source_file.is_none() {
-            problems.push(Problem::error(path, item.line_of(&text, "sources"), format!("station \"{}\" cites no source article (sources) or station list (source_file)", s.id)));
+            problems.push(Problem::error(
+                path,
+                item.line_of(&text, "sources"),
+                format!("station \"{}\" cites no source article (sources) or station list (source_file)", s.id),
+            ));
         }
         for src in &s.sources {
             if !article_ids.contains(src.as_str()) {

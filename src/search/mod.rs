@@ -15,11 +15,12 @@
 
 pub mod analyzer;
 mod fx;
+mod read_only;
 mod terms;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
@@ -28,6 +29,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term}
 pub use analyzer::{Analyzed, Analyzer, TERM_SEPARATOR, TERMS_TOKENIZER, TermGroup, TermsTokenizer, scope_terms};
 pub use fx::{FxHasher, FxMap, FxSet};
 pub use terms::{PassageTerms, Sentence};
+pub use read_only::DataDirError;
 
 use crate::knowledge::Knowledge;
 
@@ -110,11 +112,17 @@ impl ArticleIndex {
 
     /// Opens the index for this knowledge from `data_dir`, building it first
     /// when there is none for the current fingerprint. Returns whether it was built.
+    ///
+    /// An index on disk is opened read-only (no lock file, nothing written),
+    /// so a read-only data directory with a current index answers as well as
+    /// a writable one. When the index must be built and the data directory
+    /// cannot take it (read-only, full, not a directory), it is built in
+    /// memory with one warning: the bot answers, slower to start.
     pub fn open_or_build(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<(ArticleIndex, bool)> {
         let dir = index_dir(data_dir, index_key(knowledge));
         let (schema, fields) = schema();
         if dir.join(READY_MARKER).exists()
-            && let Ok(index) = Index::open_in_dir(&dir)
+            && let Ok(index) = read_only::open(&dir)
             && index.schema() == schema
         {
             match PassageTerms::read(&dir.join(TERMS_FILE)) {
@@ -123,29 +131,56 @@ impl ArticleIndex {
                 Err(e) => tracing::warn!(dir = %dir.display(), error = %format!("{e:#}"), "cannot read the passage terms; rebuilding the index"),
             }
         }
-        Self::build_on_disk(knowledge, analyzer, data_dir).map(|i| (i, true))
+        match Self::build_on_disk(knowledge, analyzer, data_dir) {
+            Ok(index) => Ok((index, true)),
+            Err(e) => match e.downcast_ref::<DataDirError>() {
+                Some(d) => {
+                    tracing::warn!("{}", crate::messages::index_in_memory(&d.dir, &d.source));
+                    Ok((Self::build_in_ram(knowledge, analyzer)?, true))
+                }
+                None => Err(e),
+            },
+        }
     }
 
     /// Builds the index for this knowledge on disk, aside, then moves it into
     /// place: a half-built index is never opened. Older indexes are removed.
+    /// A data directory that cannot take it is a [`DataDirError`].
     pub fn build_on_disk(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<ArticleIndex> {
-        std::fs::create_dir_all(data_dir).with_context(|| format!("{}: cannot create the data directory", data_dir.display()))?;
+        let data_error = |e: std::io::Error| anyhow::Error::new(DataDirError { dir: data_dir.to_path_buf(), source: e });
+        std::fs::create_dir_all(data_dir).map_err(data_error)?;
         let key = index_key(knowledge);
         let dir = index_dir(data_dir, key);
         let tmp = data_dir.join(format!(".building-{key:016x}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        std::fs::create_dir_all(&tmp).map_err(data_error)?;
         let (schema, fields) = schema();
-        let terms = {
-            let index = Index::create_in_dir(&tmp, schema).with_context(|| format!("{}: cannot create the index", tmp.display()))?;
-            fill(&index, fields, knowledge, analyzer)?
+        let built = (|| -> Result<PassageTerms> {
+            let terms = {
+                let index = Index::create_in_dir(&tmp, schema).map_err(|e| read_only::data_dir_error(data_dir, e))?;
+                fill(&index, fields, knowledge, analyzer).map_err(|e| match e.downcast::<tantivy::TantivyError>() {
+                    Ok(t) => read_only::data_dir_error(data_dir, t),
+                    Err(e) => e,
+                })?
+            };
+            terms.write(&tmp.join(TERMS_FILE)).map_err(|e| match e.downcast::<std::io::Error>() {
+                Ok(io) => data_error(io),
+                Err(e) => e,
+            })?;
+            std::fs::write(tmp.join(READY_MARKER), format!("{key:016x}\n")).map_err(data_error)?;
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::rename(&tmp, &dir).map_err(data_error)?;
+            Ok(terms)
+        })();
+        let terms = match built {
+            Ok(terms) => terms,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
         };
-        terms.write(&tmp.join(TERMS_FILE))?;
-        std::fs::write(tmp.join(READY_MARKER), format!("{key:016x}\n"))?;
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&tmp, &dir).with_context(|| format!("{}: cannot move the new index into place", dir.display()))?;
         remove_stale(data_dir, &dir);
-        let index = Index::open_in_dir(&dir).with_context(|| format!("{}: cannot open the new index", dir.display()))?;
+        let index = read_only::open(&dir).map_err(|e| anyhow::anyhow!(crate::messages::index_unreadable(&dir, &read_only::plain(&e))))?;
         Self::from_index(index, fields, terms, Some(dir))
     }
 
