@@ -29,6 +29,7 @@ pub mod geo;
 pub mod journal;
 pub mod knowledge;
 pub mod reload;
+pub mod repair;
 pub mod reply;
 pub mod search;
 pub mod telegram;
