@@ -65,6 +65,13 @@ pub enum Command {
         /// Print every case, not only failures.
         #[arg(long)]
         verbose: bool,
+        /// Measure robustness instead: every FAQ wording and every question of
+        /// FILE turned by each transform (traditional characters, a homophone
+        /// typo, a pinyin word, a filler prefix, a story first), with the
+        /// prefixes and stories of this spec; prints the rate per transform
+        /// and exits 1 when one is under --min-pass (default 0.98).
+        #[arg(long, value_name = "SPEC")]
+        transforms: Option<PathBuf>,
     },
     /// Validate knowledge/: every problem, each as file:line; exit 1 on any error.
     Check,
@@ -126,7 +133,8 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
     match command {
         Command::Ask { question, json, explain } => ask(paths, question, json, explain),
         Command::Nearby { lat, lon, json } => nearby(paths, lat, lon, json),
-        Command::Eval { file, min_pass, verbose } => run_eval(paths, &file, min_pass, verbose),
+        Command::Eval { file, min_pass, verbose, transforms: Some(spec) } => run_transforms(paths, &file, &spec, min_pass, verbose),
+        Command::Eval { file, min_pass, verbose, transforms: None } => run_eval(paths, &file, min_pass, verbose),
         Command::Check => run_check(paths),
         Command::Index => index(paths),
         Command::Import { page, force, dry_run } => import(paths, &page, force, dry_run),
@@ -266,6 +274,24 @@ fn run_eval(paths: &Paths, file: &Path, min_pass: Option<f64>, verbose: bool) ->
     let fraction = if outcomes.is_empty() { 1.0 } else { passed as f64 / outcomes.len() as f64 };
     let ok = failed == 0 || min_pass.is_some_and(|m| fraction >= m);
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn run_transforms(paths: &Paths, file: &Path, spec: &Path, min_pass: Option<f64>, verbose: bool) -> Result<ExitCode> {
+    let cases = eval::load(file)?;
+    let spec = eval::transforms::Spec::load(spec)?;
+    let engine = open_engine(paths)?;
+    let rates = eval::transforms::measure(&engine, &cases, spec);
+    let mut out = std::io::stdout().lock();
+    if verbose {
+        for r in &rates {
+            for f in &r.failures {
+                writeln!(out, "FAIL [{}] {f}", r.transform.name())?;
+            }
+        }
+    }
+    write!(out, "{}", eval::transforms::table(&rates))?;
+    let min = min_pass.unwrap_or(0.98);
+    Ok(if rates.iter().all(|r| r.rate() >= min) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn run_check(paths: &Paths) -> Result<ExitCode> {

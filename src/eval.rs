@@ -1,6 +1,8 @@
 //! The yardstick runner: a question set in the format of
 //! `shared/eval/README.md`, each case checked on the reply as a worker reads it.
 
+pub mod transforms;
+
 use std::path::Path;
 
 use anyhow::{Context, Result};

@@ -43,6 +43,7 @@ pub mod knowledge;
 pub mod messages;
 pub mod redact;
 pub mod reload;
+pub mod repair;
 pub mod reply;
 pub mod sample;
 pub mod search;

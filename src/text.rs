@@ -10,6 +10,9 @@ pub const MAX_QUESTION_CHARS: usize = 300;
 
 /// Normalises a question or a piece of knowledge for matching.
 ///
+/// - traditional characters become simplified ones (驛站 → 驿站, 沒有 → 没有;
+///   `fast2s`'s table, with its few context rules), so a phone set to
+///   traditional characters reads like any other;
 /// - full-width ASCII (`Ｉ`, `１２３５１`, `，`) becomes half-width, the ideographic
 ///   space becomes a plain space;
 /// - letters are lower-cased;
@@ -19,10 +22,12 @@ pub const MAX_QUESTION_CHARS: usize = 300;
 pub fn normalize(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut last_space = true;
+    let mut traditional = false;
     for c in input.chars() {
         // Ideographs, nearly every character, are kept as they are (they
         // have no case) without the Unicode table look-ups below.
         if is_han(c) {
+            traditional |= is_traditional(c);
             out.push(c);
             last_space = false;
             continue;
@@ -51,7 +56,45 @@ pub fn normalize(input: &str) -> String {
     while out.ends_with(' ') {
         out.pop();
     }
+    if traditional {
+        // In place: every character it converts is three bytes, and so is
+        // what it becomes.
+        fast2s::replace(&mut out);
+    }
     out
+}
+
+/// The first code point [`is_traditional`] knows about, and the end of its range.
+const T2S_FIRST: u32 = 0x3400;
+const T2S_END: u32 = 0xFB00;
+
+/// Whether `fast2s` would change this character: a bit per code point of the
+/// three-byte ideograph blocks, computed once per process from `fast2s`
+/// itself (about 50,000 one-character conversions, a few milliseconds), so
+/// that simplified text, nearly all of it, costs one bit test per character.
+fn is_traditional(c: char) -> bool {
+    static BITS: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+        let mut bits = vec![0u64; ((T2S_END - T2S_FIRST) as usize).div_ceil(64)];
+        let mut buf = String::with_capacity(4);
+        for cp in T2S_FIRST..T2S_END {
+            let Some(c) = char::from_u32(cp) else { continue };
+            buf.clear();
+            buf.push(c);
+            fast2s::replace(&mut buf);
+            // 藉, 著 and 苧 change only beside certain characters (憑藉, 看著).
+            if !buf.starts_with(c) || matches!(c, '藉' | '著' | '苧') {
+                let i = (cp - T2S_FIRST) as usize;
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        bits
+    });
+    let cp = c as u32;
+    if !(T2S_FIRST..T2S_END).contains(&cp) {
+        return false;
+    }
+    let i = (cp - T2S_FIRST) as usize;
+    BITS[i / 64] & (1 << (i % 64)) != 0
 }
 
 /// Cuts a question to [`MAX_QUESTION_CHARS`] characters on a char boundary.
@@ -167,6 +210,18 @@ mod tests {
         for q in ["😀😀😀", "怎么入会", "？1", "a", "👍", "★"] {
             assert!(!is_blank(q), "{q:?}");
         }
+    }
+
+    #[test]
+    fn traditional_characters_become_simplified() {
+        assert_eq!(normalize("附近有沒有驛站？"), "附近有没有驿站");
+        assert_eq!(normalize("工會電話多少"), "工会电话多少");
+        assert_eq!(normalize("怎麼加入工會"), "怎么加入工会");
+        // Context rules of the table hold: 看著 → 看着, 著名 stays.
+        assert_eq!(normalize("看著 著名"), "看着 著名");
+        // Simplified text is left as it is.
+        assert_eq!(normalize("附近有没有驿站"), "附近有没有驿站");
+        assert!(is_traditional('驛') && !is_traditional('驿') && !is_traditional('a'));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod articles;
 pub mod faq;
 pub mod import;
 pub mod lexicon;
+pub mod lookalikes;
 pub mod places;
 pub mod station_import;
 pub mod stations;
@@ -30,6 +31,7 @@ pub const FAQ_FILE: &str = "faq.yaml";
 pub const STATIONS_FILE: &str = "stations.yaml";
 pub const PLACES_FILE: &str = "places.yaml";
 pub const LEXICON_FILE: &str = "synonyms.yaml";
+pub const LOOKALIKES_FILE: &str = "lookalikes.yaml";
 pub const ARTICLES_DIR: &str = "articles";
 
 /// Beijing's bounding box (generous by a few kilometres): every coordinate
@@ -116,6 +118,8 @@ pub struct Knowledge {
     pub stations: Vec<Station>,
     pub places: Vec<Place>,
     pub lexicon: Lexicon,
+    /// Groups of look-alike characters (`lookalikes.yaml`), for the typo repair.
+    pub lookalikes: Vec<String>,
     pub articles: Vec<Article>,
     /// Hash of every file that feeds the index; a change means a rebuild.
     pub fingerprint: u64,
@@ -141,12 +145,13 @@ impl Knowledge {
         let stations = stations::load(&dir.join(STATIONS_FILE), &article_ids, &mut problems);
         let places = places::load(&dir.join(PLACES_FILE), &mut problems);
         let lexicon = lexicon::load(&dir.join(LEXICON_FILE), &mut problems);
+        let lookalikes = lookalikes::load(&dir.join(LOOKALIKES_FILE), &mut problems);
         let fingerprint = fingerprint(dir);
         let problems = Problems(problems);
         if problems.has_errors() {
             return Err(problems);
         }
-        let knowledge = Knowledge { dir: dir.to_path_buf(), faq, stations, places, lexicon, articles, fingerprint };
+        let knowledge = Knowledge { dir: dir.to_path_buf(), faq, stations, places, lexicon, lookalikes, articles, fingerprint };
         Ok((knowledge, problems.0))
     }
 
@@ -159,7 +164,7 @@ impl Knowledge {
 /// is made of (sorted, so the order the file system lists them in is irrelevant).
 pub fn fingerprint(dir: &Path) -> u64 {
     let mut files = Vec::new();
-    for name in [FAQ_FILE, STATIONS_FILE, PLACES_FILE, LEXICON_FILE] {
+    for name in [FAQ_FILE, STATIONS_FILE, PLACES_FILE, LEXICON_FILE, LOOKALIKES_FILE] {
         files.push(dir.join(name));
     }
     if let Ok(entries) = std::fs::read_dir(dir.join(ARTICLES_DIR)) {

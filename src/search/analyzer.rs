@@ -66,6 +66,11 @@ impl Analyzer {
         Analyzer { jieba: Arc::new(jieba), canon: Arc::new(lex.canonical_map().into_iter().collect()), stop: Arc::new(stop) }
     }
 
+    /// The jieba dictionary (with the domain words added), shared.
+    pub fn jieba(&self) -> &Jieba {
+        &self.jieba
+    }
+
     /// The raw jieba segmentation of normalised text (default mode), for tests
     /// and for `union-bot check`.
     pub fn segment(&self, text: &str) -> Vec<String> {

@@ -36,7 +36,7 @@ use crate::knowledge::Knowledge;
 /// Part of an index's key (with the knowledge's fingerprint): change it
 /// whenever the schema or the way text is turned into terms changes, so that
 /// an old index on disk is never reused with a new binary.
-pub const INDEX_FORMAT: &str = "union-bot index v3 (paragraph passages, canonical jieba terms joined for the terms tokenizer, passage terms beside)";
+pub const INDEX_FORMAT: &str = "union-bot index v4 (paragraph passages, canonical jieba terms joined for the terms tokenizer, passage terms beside; traditional characters normalised to simplified)";
 
 /// How much more a title match counts than a body match.
 pub const TITLE_BOOST: f32 = 2.0;

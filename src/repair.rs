@@ -1,0 +1,472 @@
+//! Typo repair against the domain's own vocabulary.
+//!
+//! Workers type with a pinyin IME or by voice, one-handed, between orders:
+//! 公会 for 工会, 驿栈 for 驿站, 如会 for 入会, 理发卷 for 理发券, or the
+//! reading itself ("gonghui dianhua", "ru hui"). A word the lexicon does not
+//! know is dropped by the matcher and the question loses its topic.
+//!
+//! The [`Repairer`] is built once per knowledge version from the domain's
+//! words ([`domain_words`]: the lexicon, station and place names, FAQ wordings
+//! and article titles) with their toneless readings, and reads a normalised
+//! question before it is segmented:
+//!
+//! - a run of two to four characters that is no domain word, touches a
+//!   character no domain word covers, and reads (tonelessly) as exactly one
+//!   domain word that differs from it in one character (two for four-character
+//!   words) is read as that word; so is one that becomes a domain word when a
+//!   character is swapped for its look-alike (`lookalikes.yaml`: 券/卷, 己/已);
+//! - a word jieba's dictionary knows (公会 is a guild) is only read as the
+//!   domain word when that word is several times more frequent (so 一站 stays
+//!   一站 and is never 驿站);
+//! - romanised words ("gonghui", "ru hui") whose syllables spell a domain word
+//!   of two or more syllables are written as that word.
+//!
+//! Repair only ever goes toward domain words, and only when one reading wins
+//! clearly: several domain words of one reading, none clearly the more
+//! frequent, leave the text as it was. A question about something else keeps
+//! its words, so it stays as unanswerable as it was.
+
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use pinyin::ToPinyin;
+
+use crate::knowledge::Knowledge;
+use crate::search::{Analyzer, FxMap};
+use crate::text::{is_han, normalize};
+
+/// Domain words are two to this many characters long.
+pub const MAX_WORD_CHARS: usize = 6;
+/// The longest run of typed characters read as one domain word.
+const MAX_WINDOW: usize = 4;
+/// A typed word that jieba's dictionary knows is read as a domain word of the
+/// same reading only when that word is at least this many times as frequent.
+const KNOWN_WORD_RATIO: usize = 3;
+/// Of several domain words a typed run could be, the most frequent is taken
+/// only when it is at least this many times as frequent as the next.
+const CLEAR_WIN_RATIO: usize = 3;
+
+/// Where a domain word comes from (for reports and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// `synonyms.yaml`: user words, canonical words and their variants.
+    Lexicon,
+    /// A station's or place's name or alias.
+    Name,
+    /// A word of an article title or FAQ topic.
+    Title,
+    /// A word of a FAQ wording.
+    Wording,
+}
+
+/// One word of the domain's vocabulary, normalised, all ideographs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainWord {
+    pub text: String,
+    pub origin: Origin,
+}
+
+/// The domain's vocabulary: the lexicon's words, station and place names and
+/// aliases, the words of FAQ topics, article titles and FAQ wordings (as jieba
+/// cuts them), each once (with its first origin in that order), normalised,
+/// of two to [`MAX_WORD_CHARS`] ideographs.
+pub fn domain_words(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<DomainWord> {
+    let mut out: Vec<DomainWord> = Vec::new();
+    let mut seen: FxMap<String, ()> = FxMap::default();
+    let mut add = |w: &str, origin: Origin, out: &mut Vec<DomainWord>| {
+        let n = normalize(w);
+        let len = n.chars().count();
+        if (2..=MAX_WORD_CHARS).contains(&len) && n.chars().all(is_han) && seen.insert(n.clone(), ()).is_none() {
+            out.push(DomainWord { text: n, origin });
+        }
+    };
+    let lex = &knowledge.lexicon;
+    for w in &lex.user_words {
+        add(w, Origin::Lexicon, &mut out);
+    }
+    for (canon, variants) in &lex.synonyms {
+        add(canon, Origin::Lexicon, &mut out);
+        for v in variants {
+            add(v, Origin::Lexicon, &mut out);
+        }
+    }
+    for s in &knowledge.stations {
+        for n in std::iter::once(&s.name).chain(&s.aliases) {
+            add(n, Origin::Name, &mut out);
+        }
+    }
+    for p in &knowledge.places {
+        for n in std::iter::once(&p.name).chain(&p.aliases) {
+            add(n, Origin::Name, &mut out);
+        }
+    }
+    for t in knowledge.faq.iter().map(|e| &e.topic).chain(knowledge.articles.iter().map(|a| &a.title)) {
+        for w in analyzer.segment(t) {
+            add(&w, Origin::Title, &mut out);
+        }
+    }
+    for q in knowledge.faq.iter().flat_map(|e| &e.questions) {
+        for w in analyzer.segment(q) {
+            add(&w, Origin::Wording, &mut out);
+        }
+    }
+    out
+}
+
+/// The toneless reading of a character as the romanised form workers type
+/// (ü as v), or `None` for a character without one.
+pub fn reading(c: char) -> Option<&'static str> {
+    let p = c.to_pinyin()?.plain();
+    Some(match p {
+        "lü" => "lv",
+        "nü" => "nv",
+        "lüe" => "lve",
+        "nüe" => "nve",
+        _ => p,
+    })
+}
+
+struct Word {
+    text: String,
+    chars: Vec<char>,
+    freq: usize,
+}
+
+/// Reads typos and romanised words as the domain words they stand for.
+pub struct Repairer {
+    words: Vec<Word>,
+    by_text: FxMap<String, u32>,
+    /// Packed syllable ids of a reading → the domain words that read so.
+    by_key: FxMap<u64, Vec<u32>>,
+    /// The syllables of domain words → their id (from 1), and back.
+    syllables: FxMap<&'static str, u16>,
+    syllable_names: Vec<&'static str>,
+    /// Finds the domain words in a question, the longest first.
+    cover: Option<AhoCorasick>,
+    /// A character → the characters it is mistaken for.
+    lookalikes: FxMap<char, Vec<char>>,
+    analyzer: Analyzer,
+}
+
+impl Repairer {
+    /// Builds the repairer for one knowledge version (a few milliseconds).
+    pub fn new(knowledge: &Knowledge, analyzer: &Analyzer) -> Repairer {
+        let dict = analyzer.jieba();
+        let mut words = Vec::new();
+        let mut by_text = FxMap::default();
+        let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
+        let mut syllables: FxMap<&'static str, u16> = FxMap::default();
+        let mut syllable_names: Vec<&'static str> = Vec::new();
+        for w in domain_words(knowledge, analyzer) {
+            let chars: Vec<char> = w.text.chars().collect();
+            let Some(readings) = chars.iter().map(|&c| reading(c)).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let mut key = 0u64;
+            for r in readings {
+                let id = *syllables.entry(r).or_insert_with(|| {
+                    syllable_names.push(r);
+                    syllable_names.len() as u16
+                });
+                key = (key << 10) | u64::from(id);
+            }
+            let i = words.len() as u32;
+            by_text.insert(w.text.clone(), i);
+            by_key.entry(key).or_default().push(i);
+            let freq = dict.suggest_freq(&w.text);
+            words.push(Word { text: w.text, chars, freq });
+        }
+        let cover = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(words.iter().map(|w| w.text.as_str())).ok();
+        let mut lookalikes: FxMap<char, Vec<char>> = FxMap::default();
+        for group in &knowledge.lookalikes {
+            let chars: Vec<char> = group.chars().collect();
+            for &c in &chars {
+                let others = lookalikes.entry(c).or_default();
+                for &o in &chars {
+                    if o != c && !others.contains(&o) {
+                        others.push(o);
+                    }
+                }
+            }
+        }
+        Repairer { words, by_text, by_key, syllables, syllable_names, cover, lookalikes, analyzer: analyzer.clone() }
+    }
+
+    /// How many domain words the repairer reads toward.
+    pub fn vocabulary_len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether `word` (normalised) is a domain word.
+    pub fn is_domain_word(&self, word: &str) -> bool {
+        self.by_text.contains_key(word)
+    }
+
+    /// The question with its typos and romanised words read as domain words;
+    /// borrowed, unchanged, when there is nothing to repair (nearly always).
+    /// `normalised` is [`crate::text::normalize`]'s output.
+    pub fn repair<'a>(&self, normalised: &'a str) -> Cow<'a, str> {
+        let chars: Vec<(usize, char)> = normalised.char_indices().collect();
+        let n = chars.len();
+        if n < 2 {
+            return Cow::Borrowed(normalised);
+        }
+        let byte_end = |i: usize| chars.get(i).map_or(normalised.len(), |&(b, _)| b);
+        // Characters inside a domain word are never touched.
+        let mut covered = vec![false; n];
+        if let Some(ac) = &self.cover {
+            let mut ci = 0;
+            for m in ac.find_iter(normalised) {
+                while ci < n && chars[ci].0 < m.start() {
+                    ci += 1;
+                }
+                let mut k = ci;
+                while k < n && chars[k].0 < m.end() {
+                    covered[k] = true;
+                    k += 1;
+                }
+                ci = k;
+            }
+        }
+        let syl: Vec<u16> = chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }).collect();
+
+        // (start byte, end byte, replacement)
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let c = chars[i].1;
+            if is_han(c) {
+                let mut done = false;
+                for len in (2..=MAX_WINDOW).rev() {
+                    let end = i + len;
+                    if end > n || !chars[i..end].iter().all(|&(_, c)| is_han(c)) || covered[i..end].iter().all(|&x| x) {
+                        continue;
+                    }
+                    let window = &normalised[chars[i].0..byte_end(end)];
+                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end]) {
+                        edits.push((chars[i].0, byte_end(end), self.words[w as usize].text.clone()));
+                        i = end;
+                        done = true;
+                        break;
+                    }
+                }
+                if !done {
+                    i += 1;
+                }
+            } else if c.is_ascii_lowercase() {
+                // A run of romanised tokens, separated by single spaces.
+                let start = i;
+                let mut end = i;
+                while end < n && (chars[end].1.is_ascii_lowercase() || (chars[end].1 == ' ' && end + 1 < n && chars[end + 1].1.is_ascii_lowercase() && end > start)) {
+                    end += 1;
+                }
+                let run = &normalised[chars[start].0..byte_end(end)];
+                if let Some(text) = self.romanised(run) {
+                    edits.push((chars[start].0, byte_end(end), text));
+                }
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        if edits.is_empty() {
+            return Cow::Borrowed(normalised);
+        }
+        let mut out = String::with_capacity(normalised.len() + 8);
+        let mut at = 0;
+        for (s, e, text) in edits {
+            out.push_str(&normalised[at..s]);
+            // A romanised word written as ideographs next to other letters
+            // stays a word of its own.
+            if out.ends_with(|c: char| c.is_ascii_alphanumeric()) && text.starts_with(is_han) {
+                out.push(' ');
+            }
+            out.push_str(&text);
+            if normalised[e..].starts_with(|c: char| c.is_ascii_alphanumeric()) && text.ends_with(is_han) {
+                out.push(' ');
+            }
+            at = e;
+        }
+        out.push_str(&normalised[at..]);
+        Cow::Owned(out)
+    }
+
+    fn syllable_of(&self, c: char) -> u16 {
+        reading(c).and_then(|r| self.syllables.get(r).copied()).unwrap_or(0)
+    }
+
+    /// The one domain word a run of typed ideographs stands for, if one wins clearly.
+    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16]) -> Option<u32> {
+        if self.by_text.contains_key(window) {
+            return None;
+        }
+        let len = chars.len();
+        let max_diff = if len >= 4 { 2 } else { 1 };
+        let mut cands: Vec<u32> = Vec::new();
+        if syl.iter().all(|&s| s != 0) {
+            let key = syl.iter().fold(0u64, |k, &s| (k << 10) | u64::from(s));
+            if let Some(list) = self.by_key.get(&key) {
+                for &w in list {
+                    let word = &self.words[w as usize];
+                    let diff = word.chars.iter().zip(chars).filter(|(a, (_, b))| *a != b).count();
+                    if word.chars.len() == len && (1..=max_diff).contains(&diff) {
+                        cands.push(w);
+                    }
+                }
+            }
+        }
+        if chars.iter().any(|(_, c)| self.lookalikes.contains_key(c)) {
+            let mut buf = String::with_capacity(window.len());
+            for (j, (_, c)) in chars.iter().enumerate() {
+                let Some(alts) = self.lookalikes.get(c) else { continue };
+                for &alt in alts {
+                    buf.clear();
+                    for (k, (_, d)) in chars.iter().enumerate() {
+                        buf.push(if k == j { alt } else { *d });
+                    }
+                    if let Some(&w) = self.by_text.get(buf.as_str())
+                        && !cands.contains(&w)
+                    {
+                        cands.push(w);
+                    }
+                }
+            }
+        }
+        let best = self.clear_winner(&mut cands)?;
+        let dict = self.analyzer.jieba();
+        if dict.has_word(window) && self.words[best as usize].freq < KNOWN_WORD_RATIO * dict.suggest_freq(window) {
+            return None;
+        }
+        Some(best)
+    }
+
+    /// The candidate that wins clearly: the only one, or the most frequent
+    /// by [`CLEAR_WIN_RATIO`].
+    fn clear_winner(&self, cands: &mut [u32]) -> Option<u32> {
+        match cands.len() {
+            0 => None,
+            1 => Some(cands[0]),
+            _ => {
+                cands.sort_by_key(|&w| std::cmp::Reverse(self.words[w as usize].freq));
+                let (a, b) = (self.words[cands[0] as usize].freq, self.words[cands[1] as usize].freq);
+                (a >= CLEAR_WIN_RATIO * b.max(1)).then_some(cands[0])
+            }
+        }
+    }
+
+    /// A run of romanised tokens ("gonghui dianhua", "ru hui") with the
+    /// domain words its syllables spell written as those words; `None` when
+    /// it spells none. Syllables that spell no domain word stay as typed.
+    fn romanised(&self, run: &str) -> Option<String> {
+        // (is han, text, the token it came from)
+        let mut out: Vec<(bool, String, usize)> = Vec::new();
+        let toks: Vec<&str> = run.split(' ').collect();
+        // Each token split into domain syllables; the tokens that split are
+        // read as one sequence, so a word may span two ("ru hui").
+        let mut seq: Vec<(u16, usize)> = Vec::new();
+        let mut changed = false;
+        for (t, tok) in toks.iter().enumerate() {
+            match self.split_syllables(tok) {
+                Some(s) => seq.extend(s.into_iter().map(|x| (x, t))),
+                None => {
+                    changed |= self.read_syllables(&seq, &mut out);
+                    seq.clear();
+                    out.push((false, (*tok).to_string(), t));
+                }
+            }
+        }
+        changed |= self.read_syllables(&seq, &mut out);
+        if !changed {
+            return None;
+        }
+        let mut s = String::new();
+        let mut last: Option<(bool, usize)> = None;
+        for (han, t, tok) in out {
+            match last {
+                Some((prev_han, prev_tok)) if !(prev_han && han) && !(!prev_han && !han && prev_tok == tok) => s.push(' '),
+                _ => {}
+            }
+            s.push_str(&t);
+            last = Some((han, tok));
+        }
+        Some(s)
+    }
+
+    /// Reads a syllable sequence greedily, the longest domain word first;
+    /// returns whether any was read.
+    fn read_syllables(&self, seq: &[(u16, usize)], out: &mut Vec<(bool, String, usize)>) -> bool {
+        let mut changed = false;
+        let mut p = 0;
+        while p < seq.len() {
+            let mut hit = None;
+            for len in (2..=MAX_WORD_CHARS.min(seq.len() - p)).rev() {
+                let key = seq[p..p + len].iter().fold(0u64, |k, &(s, _)| (k << 10) | u64::from(s));
+                if let Some(list) = self.by_key.get(&key) {
+                    let mut cands: Vec<u32> = list.clone();
+                    if let Some(w) = self.clear_winner(&mut cands) {
+                        hit = Some((w, len));
+                        break;
+                    }
+                }
+            }
+            match hit {
+                Some((w, len)) => {
+                    out.push((true, self.words[w as usize].text.clone(), seq[p].1));
+                    changed = true;
+                    p += len;
+                }
+                None => {
+                    let (s, tok) = seq[p];
+                    let text = self.syllable_names[s as usize - 1];
+                    match out.last_mut() {
+                        Some((false, t, prev)) if *prev == tok => t.push_str(text),
+                        _ => out.push((false, text.to_string(), tok)),
+                    }
+                    p += 1;
+                }
+            }
+        }
+        changed
+    }
+
+    /// A romanised token as domain syllables (the split with the fewest).
+    fn split_syllables(&self, tok: &str) -> Option<Vec<u16>> {
+        let b = tok.as_bytes();
+        if b.is_empty() || b.len() > 48 {
+            return None;
+        }
+        // best[i]: the fewest syllables for tok[..i], and where the last began.
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; b.len() + 1];
+        best[0] = Some((0, 0));
+        for i in 0..b.len() {
+            let Some((count, _)) = best[i] else { continue };
+            for j in (i + 1)..=(i + 6).min(b.len()) {
+                if self.syllables.contains_key(&tok[i..j]) && best[j].is_none_or(|(c, _)| c > count + 1) {
+                    best[j] = Some((count + 1, i));
+                }
+            }
+        }
+        best[b.len()]?;
+        let mut out = Vec::new();
+        let mut j = b.len();
+        while j > 0 {
+            let (_, i) = best[j]?;
+            out.push(self.syllables[&tok[i..j]]);
+            j = i;
+        }
+        out.reverse();
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_are_toneless_with_v_for_u_umlaut() {
+        assert_eq!(reading('工'), Some("gong"));
+        assert_eq!(reading('绿'), Some("lv"));
+        assert_eq!(reading('a'), None);
+    }
+}
