@@ -10,4 +10,5 @@ mod engine;
 mod faults;
 mod knowledge;
 mod reload;
+mod repair;
 mod telegram;
