@@ -485,6 +485,8 @@ pub struct Engine {
     context_words: FxSet<String>,
     /// Every FAQ wording, normalised without spaces → its entry.
     exact_wordings: FxMap<String, usize>,
+    /// Reads typos and romanised words as the domain words they stand for.
+    repairer: crate::repair::Repairer,
 }
 
 impl Engine {
@@ -640,6 +642,7 @@ impl Engine {
         }
         let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
         let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
+        let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
         Engine {
             knowledge,
             analyzer,
@@ -664,6 +667,7 @@ impl Engine {
             question_words,
             context_words,
             exact_wordings,
+            repairer,
         }
     }
 
@@ -680,6 +684,7 @@ impl Engine {
     pub fn answer_at(&self, question: &str, minute: u16) -> Answer {
         let question = text::clip(question, text::MAX_QUESTION_CHARS);
         let norm = text::normalize(question);
+        let norm = self.repairer.repair(&norm);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         let mut answer = self.answer_normalized(&norm, place, minute);
         if answer.district.is_none() {
