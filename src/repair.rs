@@ -130,6 +130,10 @@ struct Word {
     text: String,
     chars: Vec<char>,
     freq: usize,
+    /// A typed run of ideographs may be read as this word (lexicon, names,
+    /// titles); a wording's word (全市, 有些) is only protected from repair
+    /// and reached by romanised input.
+    han_target: bool,
 }
 
 /// Reads typos and romanised words as the domain words they stand for.
@@ -174,7 +178,7 @@ impl Repairer {
             by_text.insert(w.text.clone(), i);
             by_key.entry(key).or_default().push(i);
             let freq = dict.suggest_freq(&w.text);
-            words.push(Word { text: w.text, chars, freq });
+            words.push(Word { text: w.text, chars, freq, han_target: w.origin != Origin::Wording });
         }
         let cover = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(words.iter().map(|w| w.text.as_str())).ok();
         let mut lookalikes: FxMap<char, Vec<char>> = FxMap::default();
@@ -213,16 +217,17 @@ impl Repairer {
         }
         let byte_end = |i: usize| chars.get(i).map_or(normalised.len(), |&(b, _)| b);
         // Characters inside a domain word are never touched.
-        let mut covered = vec![false; n];
+        // covered[i]: the domain word (numbered from 1) character i is in, or 0.
+        let mut covered = vec![0u32; n];
         if let Some(ac) = &self.cover {
             let mut ci = 0;
-            for m in ac.find_iter(normalised) {
+            for (id, m) in ac.find_iter(normalised).enumerate() {
                 while ci < n && chars[ci].0 < m.start() {
                     ci += 1;
                 }
                 let mut k = ci;
                 while k < n && chars[k].0 < m.end() {
-                    covered[k] = true;
+                    covered[k] = id as u32 + 1;
                     k += 1;
                 }
                 ci = k;
@@ -239,11 +244,20 @@ impl Repairer {
                 let mut done = false;
                 for len in (2..=MAX_WINDOW).rev() {
                     let end = i + len;
-                    if end > n || !chars[i..end].iter().all(|&(_, c)| is_han(c)) || covered[i..end].iter().all(|&x| x) {
+                    // A run with a character no domain word covers, that
+                    // cuts no domain word in two.
+                    if end > n
+                        || !chars[i..end].iter().all(|&(_, c)| is_han(c))
+                        || covered[i..end].iter().all(|&x| x != 0)
+                        || (covered[i] != 0 && i > 0 && covered[i - 1] == covered[i])
+                        || (covered[end - 1] != 0 && end < n && covered[end] == covered[end - 1])
+                    {
                         continue;
                     }
                     let window = &normalised[chars[i].0..byte_end(end)];
-                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end]) {
+                    let before = if i > 0 { Some(&normalised[chars[i - 1].0..chars[i].0]) } else { None };
+                    let after = if end < n { Some(&normalised[chars[end].0..byte_end(end + 1)]) } else { None };
+                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], (before, after)) {
                         edits.push((chars[i].0, byte_end(end), self.words[w as usize].text.clone()));
                         i = end;
                         done = true;
@@ -296,7 +310,7 @@ impl Repairer {
     }
 
     /// The one domain word a run of typed ideographs stands for, if one wins clearly.
-    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16]) -> Option<u32> {
+    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16], (before, after): (Option<&str>, Option<&str>)) -> Option<u32> {
         if self.by_text.contains_key(window) {
             return None;
         }
@@ -309,7 +323,7 @@ impl Repairer {
                 for &w in list {
                     let word = &self.words[w as usize];
                     let diff = word.chars.iter().zip(chars).filter(|(a, (_, b))| *a != b).count();
-                    if word.chars.len() == len && (1..=max_diff).contains(&diff) {
+                    if word.han_target && word.chars.len() == len && (1..=max_diff).contains(&diff) {
                         cands.push(w);
                     }
                 }
@@ -335,6 +349,23 @@ impl Repairer {
         let best = self.clear_winner(&mut cands)?;
         let dict = self.analyzer.jieba();
         if dict.has_word(window) && self.words[best as usize].freq < KNOWN_WORD_RATIO * dict.suggest_freq(window) {
+            return None;
+        }
+        // A run whose first or last character would change and makes a word
+        // with its neighbour (职工 in 职工能: the run 工能 is no typo of 功能)
+        // is left.
+        let target = &self.words[best as usize].chars;
+        let before = before.filter(|_| target[0] != chars[0].1);
+        let after = after.filter(|_| target[len - 1] != chars[len - 1].1);
+        let first = &window[..chars[0].1.len_utf8()];
+        let last = &window[chars[len - 1].0 - chars[0].0..];
+        let joined = |a: &str, b: &str| {
+            let mut s = String::with_capacity(a.len() + b.len());
+            s.push_str(a);
+            s.push_str(b);
+            dict.has_word(&s)
+        };
+        if before.is_some_and(|b| joined(b, first)) || after.is_some_and(|a| joined(last, a)) {
             return None;
         }
         Some(best)

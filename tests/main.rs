@@ -12,4 +12,5 @@ mod grounding;
 mod journal;
 mod knowledge;
 mod reload;
+mod repair;
 mod telegram;

@@ -184,6 +184,7 @@ impl Engine {
         }
         let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
         let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
+        let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
         Engine {
             knowledge,
             tuning,
@@ -210,6 +211,7 @@ impl Engine {
             question_words,
             context_words,
             exact_wordings,
+            repairer,
         }
     }
 }

@@ -96,6 +96,8 @@ pub struct Engine {
     context_words: FxSet<String>,
     /// Every FAQ wording, normalised without spaces → its entry.
     exact_wordings: FxMap<String, usize>,
+    /// Reads typos and romanised words as the domain words they stand for.
+    repairer: crate::repair::Repairer,
 }
 
 impl Engine {
@@ -150,6 +152,7 @@ impl Engine {
             return Answer { suggestions: self.default_suggestions(), ..Answer::sure(Kind::Blank, None) };
         }
         let norm = text::normalize(question);
+        let norm = self.repairer.repair(&norm);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         let mut answer = self.answer_normalized(&norm, place, minute);
         if answer.district.is_none() {
