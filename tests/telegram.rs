@@ -158,7 +158,7 @@ async fn a_location_in_huairou_gets_the_fushang_pin_and_map_buttons() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stations_whose_point_is_only_the_districts_get_no_pin_and_no_distance() {
-    let bot = spawn_bot().await;
+    let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
     // In 经开区 the three stations the articles name share the district's representative point.
     bot.fake.location(&chat, &from, 39.7960, 116.5070, false);
