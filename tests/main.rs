@@ -6,8 +6,10 @@
 mod common;
 
 mod cli;
+mod data_dir;
 mod engine;
 mod faults;
+mod fuzz_corpus;
 mod journal;
 mod knowledge;
 mod reload;
