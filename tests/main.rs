@@ -6,9 +6,11 @@
 mod common;
 
 mod cli;
+mod data_dir;
 mod engine;
 mod faults;
 mod grounding;
+mod fuzz_corpus;
 mod journal;
 mod knowledge;
 mod reload;
