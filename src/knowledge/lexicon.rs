@@ -110,16 +110,7 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
     let Some((text, lex)) = yaml::parse_map::<Lexicon>(path, bytes, problems) else {
         return Lexicon::default();
     };
-    let lex: Lexicon = match serde_yaml::from_str(&text) {
-        Ok(l) => l,
-        Err(e) => {
-            problems.push(yaml::syntax_problem(path, &e));
-            return Lexicon::default();
-        }
-    };
-    let line_of = |word: &str| -> usize {
-        text.lines().position(|l| l.contains(word)).map(|i| i + 1).unwrap_or(1)
-    };
+    let line_of = |word: &str| -> usize { text.lines().position(|l| l.contains(word)).map(|i| i + 1).unwrap_or(1) };
     let line_of_key = |key: &str| yaml::line_of_key(&text, 1, usize::MAX - 1, key).unwrap_or(1);
     for (name, words) in lex.cues.lists() {
         if words.is_empty() {
