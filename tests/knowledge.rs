@@ -103,3 +103,35 @@ fn the_importer_reproduces_the_committed_articles() {
     }
     assert_eq!(n, 27);
 }
+
+/// Issue 14: a field of the wrong kind is named at its own line, with its
+/// name and plain words; every bad field of an entry is reported, and an
+/// unknown field hides none of the other problems of its file.
+#[test]
+fn wrong_fields_are_named_at_their_own_line_in_plain_words() {
+    let tmp = knowledge_copy();
+    let d = tmp.path();
+    edit(d, "stations.yaml", |t| {
+        t.replacen("  lat: 39.9965\n  lon: 116.4705\n", "  colour: red\n  lat: 北纬39.9965\n  lon: \"116.4705\"\n", 1).replacen("hours: \"09:00-18:00\"", "hours: \"早9点到晚6点\"", 1)
+    });
+    let text = std::fs::read_to_string(d.join("stations.yaml")).unwrap();
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let all: String = load_errors(d).iter().map(|p| format!("{p}\n")).collect();
+    for (l, words) in [
+        (line("北纬39.9965"), "lat 应为数字，如 39.9965（这里是文字“北纬39.9965”）"),
+        (line("\"116.4705\""), "lon 应为数字，如 116.3974（这里是文字“116.4705”）；数字不要加引号"),
+        (line("colour: red"), "驿站不认识字段 colour"),
+    ] {
+        assert!(all.contains(&format!("stations.yaml:{l}: error: {words}")), "missing line {l}: {words}\n{all}");
+    }
+    assert!(all.contains("do not parse"), "the unknown field hides no other problem of the file:\n{all}");
+    assert!(!all.contains("expected f64") && !all.contains("invalid type"), "{all}");
+}
+
+#[test]
+fn a_missing_knowledge_directory_is_one_clear_line() {
+    let e = Knowledge::load(Path::new("/nonexistent/knowledge")).unwrap_err().to_string();
+    assert!(e.starts_with("/nonexistent/knowledge: error: 找不到知识库目录"), "{e}");
+    assert!(e.contains("--knowledge") && e.contains("当前目录"), "{e}");
+    assert!(!e.contains("knowledge:1:"), "{e}");
+}
