@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::answer::{Answer, Engine, Source, StationHit};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KNOWLEDGE_DIR, Paths};
 use crate::knowledge::{Knowledge, Severity};
+use crate::text::count;
 use crate::{check, eval, reply};
 
 /// 工会小助手: answers Beijing workers' questions about their trade union's services.
@@ -441,21 +442,4 @@ fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
     println!("{}\n", journal.stats_report(now));
     println!("{}", journal.unanswered_report(limit));
     Ok(ExitCode::SUCCESS)
-}
-
-/// "1 error", "2 errors": a count with its noun.
-pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count;
-
-    #[test]
-    fn counts_take_the_singular_for_one() {
-        assert_eq!(count(1, "error", "errors"), "1 error");
-        assert_eq!(count(0, "error", "errors"), "0 errors");
-        assert_eq!(count(2, "FAQ entry", "FAQ entries"), "2 FAQ entries");
-    }
 }

@@ -133,6 +133,9 @@ fn parse_admin_ids(list: &str) -> Result<BTreeSet<u64>> {
 /// default level, hidden when `RUST_LOG` asks for less.
 pub const READY_TARGET: &str = "ready";
 
+/// How many days of lines the journal keeps when `JOURNAL_DAYS` is not set.
+pub const DEFAULT_JOURNAL_DAYS: u32 = 90;
+
 /// How many days of journal lines to keep (`JOURNAL_DAYS`, default 90).
 pub fn journal_days_from_env() -> Result<u32> {
     journal_days(std::env::var("JOURNAL_DAYS").ok().as_deref())
@@ -142,7 +145,7 @@ pub fn journal_days_from_env() -> Result<u32> {
 /// the default.
 pub fn journal_days(value: Option<&str>) -> Result<u32> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(crate::journal::DEFAULT_JOURNAL_DAYS),
+        None => Ok(DEFAULT_JOURNAL_DAYS),
         Some(v) => match v.parse::<u32>() {
             Ok(days) if days >= 1 => Ok(days),
             _ => bail!("{}", crate::messages::bad_journal_days(v)),

@@ -38,7 +38,7 @@ pub const EVENTS_FILE: &str = "events.jsonl";
 /// The lock appends and compactions take (an empty file).
 pub const LOCK_FILE: &str = ".journal.lock";
 /// How many days of lines are kept when `JOURNAL_DAYS` is not set.
-pub const DEFAULT_JOURNAL_DAYS: u32 = 90;
+pub use crate::config::DEFAULT_JOURNAL_DAYS;
 
 /// The longest question text kept in the unanswered log.
 const MAX_LOGGED_CHARS: usize = 500;

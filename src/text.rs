@@ -190,8 +190,21 @@ pub fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
 /// The FNV-1a offset basis, the starting value for [`fnv1a`].
 pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
+/// "1 error", "2 errors": a count with its English noun (for the command
+/// line and the logs; Chinese needs no plural).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(count(1, "error", "errors"), "1 error");
+        assert_eq!(count(0, "error", "errors"), "0 errors");
+        assert_eq!(count(2, "FAQ entry", "FAQ entries"), "2 FAQ entries");
+    }
+
     use super::*;
 
     #[test]

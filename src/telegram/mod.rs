@@ -388,7 +388,7 @@ struct Started {
 /// The one line printed at the default log level once the bot serves: who it
 /// is, how it gets updates, what it knows, who may administer it, how to stop it.
 fn ready_line(me: &teloxide::types::Me, ctx: &Ctx, webhook: Option<&url::Url>, admins_not_opened: usize) -> String {
-    use crate::cli::count;
+    use crate::text::count;
     let engine = ctx.live.engine();
     let k = &engine.knowledge;
     let channel = match webhook {
