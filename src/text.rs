@@ -80,11 +80,6 @@ pub fn is_han(c: char) -> bool {
         | '\u{20000}'..='\u{2A6DF}')
 }
 
-/// True when the text has at least one letter, digit or ideograph.
-pub fn has_content(input: &str) -> bool {
-    input.chars().any(|c| c.is_alphanumeric() || is_han(c))
-}
-
 /// Splits Chinese text into sentences, keeping the closing punctuation (and a
 /// closing quote right after it) with the sentence.
 pub fn sentences(text: &str) -> Vec<&str> {
