@@ -83,9 +83,7 @@ pub fn references(engine: &Engine) -> Vec<Problem> {
     let refs = k.faq.iter().map(|e| (Ref::Faq(e.id.clone()), FAQ_FILE, &faq_text)).chain(k.stations.iter().map(|s| (Ref::Station(s.id.clone()), STATIONS_FILE, &stations_text)));
     for (r, file, text) in refs {
         if let Err(e) = r.validate() {
-            let id = match &r {
-                Ref::Faq(id) | Ref::Station(id) | Ref::Article(id) | Ref::Passage { article: id, .. } => id,
-            };
+            let id = r.id();
             problems.push(Problem::error(&k.dir.join(file), line_of(text, 1, &format!("id: {id}")), format!("id \"{id}\": {e}")));
         }
     }

@@ -123,11 +123,6 @@ pub fn is_han(c: char) -> bool {
         | '\u{20000}'..='\u{2A6DF}')
 }
 
-/// True when the text has at least one letter, digit or ideograph.
-pub fn has_content(input: &str) -> bool {
-    input.chars().any(|c| c.is_alphanumeric() || is_han(c))
-}
-
 /// True when nothing was written: the text is empty, or white space and
 /// punctuation only ("", "？？？！！！", "..."; invisible characters count as
 /// white space). Emoji and other symbols are something (a worker said it with

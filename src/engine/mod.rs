@@ -162,7 +162,8 @@ impl Engine {
     }
 
     fn answer_normalized(&self, norm: &str, place: Option<&Place>, minute: u16) -> Answer {
-        // 3. Route what needs no scoring.
+        // 3. Route what needs no scoring: it is read off the normalised text,
+        //    so it comes before segmenting.
         let counting = match self.route(norm, place) {
             Route::Empty => return self.opening(Kind::Empty),
             Route::Greeting => return self.opening(Kind::Greeting),

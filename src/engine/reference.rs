@@ -63,12 +63,17 @@ impl Ref {
         }
     }
 
+    /// The id it names (a passage's: its article's).
+    pub fn id(&self) -> &str {
+        match self {
+            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::Passage { article: id, .. } => id,
+        }
+    }
+
     /// Whether the text form is well made: ids of `[A-Za-z0-9_-]`, at most
     /// [`Ref::MAX_LEN`] bytes in all (`check` holds every id of the knowledge to it).
     pub fn validate(&self) -> Result<(), RefError> {
-        let id = match self {
-            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::Passage { article: id, .. } => id,
-        };
+        let id = self.id();
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Err(RefError::BadId);
         }

@@ -153,11 +153,6 @@ impl PassageTerms {
         &self.vocab[id as usize]
     }
 
-    /// The id of a term the matcher compares (in some sentence or title).
-    pub fn matching_id(&self, term: &str) -> Option<u32> {
-        self.lookup.get(term).copied().filter(|&id| self.roles[id as usize] & MATCH != 0)
-    }
-
     /// The id of any term of the vocabulary.
     pub fn id(&self, term: &str) -> Option<u32> {
         self.lookup.get(term).copied()
