@@ -273,56 +273,48 @@ fn check_value(field: &Field, value: Value, text: &str, line: usize) -> Result<V
             }
             if bad.is_empty() { Ok(Value::Sequence(out)) } else { Err(bad) }
         }
-        FieldKind::ListMap => {
-            let Value::Mapping(m) = &value else {
-                return Err(vec![(line, messages::wrong_type(field.name, kind, field.example, &value))]);
+        FieldKind::ListMap => check_mapping(field, kind, value, text, line, |word, v| {
+            let list = match v {
+                Value::Null => Some(Vec::new()),
+                Value::Sequence(items) => items.iter().map(as_text).collect::<Option<Vec<String>>>(),
+                _ => None,
             };
-            let mut out = Mapping::new();
-            let mut bad = Vec::new();
-            for (k, v) in m {
-                let Some(word) = as_text(k) else {
-                    bad.push((line, messages::key_not_text(k)));
-                    continue;
-                };
-                let word_line = line_of_key(text, line, usize::MAX - 1, &word).unwrap_or(line);
-                let list = match v {
-                    Value::Null => Some(Vec::new()),
-                    Value::Sequence(items) => items.iter().map(as_text).collect::<Option<Vec<String>>>(),
-                    _ => None,
-                };
-                match list {
-                    Some(l) => {
-                        out.insert(Value::String(word), Value::Sequence(l.into_iter().map(Value::String).collect()));
-                    }
-                    None => bad.push((word_line, messages::wrong_synonyms(field.name, &word, v))),
-                }
+            list.map(|l| Value::Sequence(l.into_iter().map(Value::String).collect())).ok_or_else(|| messages::wrong_synonyms(field.name, word, v))
+        }),
+        FieldKind::TextMap => check_mapping(field, kind, value, text, line, |_, v| {
+            as_text(v).map(Value::String).ok_or_else(|| messages::wrong_type(field.name, "text", field.example, v))
+        }),
+    }
+}
+
+/// A mapping field: each key must be text, each value passes `value_of`
+/// (its message is reported at the key's own line).
+fn check_mapping(
+    field: &Field,
+    kind: &str,
+    value: Value,
+    text: &str,
+    line: usize,
+    value_of: impl Fn(&str, &Value) -> Result<Value, String>,
+) -> Result<Value, Vec<(usize, String)>> {
+    let Value::Mapping(m) = &value else {
+        return Err(vec![(line, messages::wrong_type(field.name, kind, field.example, &value))]);
+    };
+    let mut out = Mapping::new();
+    let mut bad = Vec::new();
+    for (k, v) in m {
+        let Some(key) = as_text(k) else {
+            bad.push((line, messages::key_not_text(k)));
+            continue;
+        };
+        match value_of(&key, v) {
+            Ok(v) => {
+                out.insert(Value::String(key), v);
             }
-            if bad.is_empty() { Ok(Value::Mapping(out)) } else { Err(bad) }
-        }
-        FieldKind::TextMap => {
-            let Value::Mapping(m) = &value else {
-                return Err(vec![(line, messages::wrong_type(field.name, kind, field.example, &value))]);
-            };
-            let mut out = Mapping::new();
-            let mut bad = Vec::new();
-            for (k, v) in m {
-                let Some(key) = as_text(k) else {
-                    bad.push((line, messages::key_not_text(k)));
-                    continue;
-                };
-                match as_text(v) {
-                    Some(t) => {
-                        out.insert(Value::String(key), Value::String(t));
-                    }
-                    None => {
-                        let key_line = line_of_key(text, line, usize::MAX - 1, &key).unwrap_or(line);
-                        bad.push((key_line, messages::wrong_type(field.name, "text", field.example, v)));
-                    }
-                }
-            }
-            if bad.is_empty() { Ok(Value::Mapping(out)) } else { Err(bad) }
+            Err(message) => bad.push((line_of_key(text, line, usize::MAX - 1, &key).unwrap_or(line), message)),
         }
     }
+    if bad.is_empty() { Ok(Value::Mapping(out)) } else { Err(bad) }
 }
 
 /// A scalar as text: a string, or a number or true/false written without quotes.
