@@ -301,12 +301,11 @@ fn classify(run: &[Group], unit_after: bool, fraction: bool) -> Option<Kind> {
         return None;
     }
     let is_mobile = |d: &[u8]| d.len() == 11 && d[0] == 1 && (3..=9).contains(&d[1]);
-    if x {
-        return match n {
-            17 => Some(Kind::IdNumber),
-            12.. => Some(Kind::Number),
-            _ => None,
-        };
+    // An X ends only an ID number; after any other number (a phone number
+    // typed with a stray x) the digits are classified as they are, and the
+    // x goes with them.
+    if x && n == 17 {
+        return Some(Kind::IdNumber);
     }
     if is_mobile(&digits) {
         return Some(Kind::Mobile);

@@ -38,3 +38,16 @@ fn the_import_page_corpus_replays() {
 fn the_redact_corpus_replays() {
     replay("redact", union_bot::harness::redact);
 }
+
+/// What the fuzzers found, each named by the corpus file that holds it.
+#[test]
+fn the_inputs_that_crashed_stay_fixed() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus");
+    let read = |target: &str, name: &str| std::fs::read(corpus.join(target).join(name)).unwrap();
+    // A syntax error after carriage returns was reported beyond the file's last line.
+    union_bot::harness::knowledge_yaml(&read("knowledge_yaml", "crash-668d2d8c1d00e19ffd3953674ed24cbdd4ad99cf"));
+    // A phone number followed by an x survived redaction.
+    union_bot::harness::redact(&read("redact", "crash-83d9622c6a3bdb8f37cf0906ebdec4abe0abaa1e"));
+    // A photo story whose first sentence is punctuation only got an empty title.
+    union_bot::harness::import_page(&read("import_page", "crash-918e5a1ed6cb1c57f0035335044858e8b43a653b"));
+}

@@ -257,7 +257,13 @@ fn untitled(paragraphs: &[String]) -> String {
         Some((head, rest)) if head.chars().count() <= 4 => rest,
         _ => sentence,
     };
-    crate::text::clip(sentence, 40).to_string()
+    // A first sentence of punctuation only ("！") would be an empty title,
+    // which the article loader refuses (found by the fuzzer): the
+    // paragraph's start instead.
+    match crate::text::clip(sentence, 40).trim() {
+        "" => crate::text::clip(first.trim(), 40).to_string(),
+        title => title.to_string(),
+    }
 }
 
 fn is_candidate(l: &Line) -> bool {

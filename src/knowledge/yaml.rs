@@ -136,7 +136,7 @@ pub fn parse_list<T: DeserializeOwned + Schema>(path: &Path, bytes: &[u8], probl
     let doc: Value = match serde_yaml::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            problems.push(syntax_problem(path, &e));
+            problems.push(syntax_problem_in(path, &text, &e));
             return None;
         }
     };
@@ -178,7 +178,7 @@ pub fn parse_map<T: DeserializeOwned + Schema + Default>(path: &Path, bytes: &[u
     let doc: Value = match serde_yaml::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            problems.push(syntax_problem(path, &e));
+            problems.push(syntax_problem_in(path, &text, &e));
             return None;
         }
     };
@@ -393,6 +393,18 @@ pub fn syntax_problem(path: &Path, e: &serde_yaml::Error) -> Problem {
     Problem::error(path, line, messages::yaml_syntax(&clean(e)))
 }
 
+/// [`syntax_problem`] at the line an editor sees: the parser counts a
+/// carriage return (and U+0085, U+2028, U+2029) as a line break too, so its
+/// line is found again from its position, counting `\n` only (found by the
+/// fuzzer: "line 217 of a 139-line file").
+fn syntax_problem_in(path: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
+    let mut p = syntax_problem(path, e);
+    if let Some(l) = e.location() {
+        p.line = text.chars().take(l.index()).filter(|&c| c == '\n').count() + 1;
+    }
+    p
+}
+
 /// serde_yaml messages end with "at line N column M"; the line is already in
 /// the problem's position, so the tail only repeats it.
 fn clean(e: &serde_yaml::Error) -> String {
@@ -444,6 +456,16 @@ mod tests {
         assert_eq!(schema_fields::<Station>(), serde_fields::<Station>());
         assert_eq!(schema_fields::<Place>(), serde_fields::<Place>());
         assert_eq!(schema_fields::<Lexicon>(), serde_fields::<Lexicon>());
+    }
+
+    /// Found by the fuzzer (fuzz/corpus/knowledge_yaml/crash-668d2d8c…).
+    #[test]
+    fn a_syntax_error_after_carriage_returns_points_inside_the_file() {
+        let text = "- id: a\r  topic: b\r\r\r\r\r\r  x\n- [unclosed: {\n";
+        let mut problems = Vec::new();
+        assert!(parse_list::<crate::knowledge::FaqEntry>(Path::new("faq.yaml"), text.as_bytes(), &mut problems).is_none());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].line <= 3, "{}", problems[0]);
     }
 
     #[test]
