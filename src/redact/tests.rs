@@ -43,6 +43,8 @@ fn id_numbers_and_bank_cards() {
     assert_eq!(redact("订单123456789012345678901"), "订单〔号码〕");
     assert_eq!(redact("账号 1234 5678 9012"), "账号 〔号码〕");
     assert_eq!(redact("0.13812345678"), "0.〔手机号〕", "eleven decimals are no coordinate");
+    // Found by the fuzzer (fuzz/corpus/redact/crash-83d9622c…): an x after a phone number.
+    assert_eq!(redact("L20725\"16072521605x"), "L20725\"〔手机号〕");
 }
 
 #[test]
