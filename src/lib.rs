@@ -25,12 +25,14 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod eval;
+pub mod feedback;
 pub mod geo;
 pub mod journal;
 pub mod knowledge;
 pub mod reload;
 pub mod reply;
 pub mod search;
+pub mod serve;
 pub mod telegram;
 pub mod text;
 
