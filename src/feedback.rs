@@ -17,6 +17,8 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::answer::{Answer, Kind};
+
 /// How many answers wait for a vote at most.
 pub const PENDING_MAX: usize = 20_000;
 
@@ -43,6 +45,17 @@ impl Vote {
             _ => None,
         }
     }
+}
+
+/// The reference a vote on `a` is about: its intent, or `fallback`.
+pub fn answer_ref(a: &Answer) -> String {
+    a.intent.clone().unwrap_or_else(|| "fallback".to_string())
+}
+
+/// Whether a worker may vote on `a`: answers, not the bot's own prompts
+/// (the greeting, "send a location", an empty message).
+pub fn votable(a: &Answer) -> bool {
+    !matches!(a.kind, Kind::Empty | Kind::Greeting | Kind::NeedLocation)
 }
 
 /// What a feedback key stands for.

@@ -5,9 +5,12 @@
 //!   the question text, the time and what was shown — the editors' to-do list;
 //! - `events.jsonl`: one line per question or shared location, with the time,
 //!   the intent, whether it was answered confidently and the district it was
-//!   about — enough for `/stats`.
+//!   about — enough for `/stats`;
+//! - `feedback.jsonl`: one line per 👍/👎, with the time, the answer's
+//!   reference, the vote, and for 👎 only the question that got it.
 //!
-//! Neither holds a user id, a chat id or coordinates. A line is written with
+//! None holds a user id, a chat id, an IP address or coordinates. Every
+//! question text that goes to a file passes through [`scrub`]. A line is written with
 //! one `write` on a file opened for appending and flushed at once, so a crash
 //! loses at most the line being written; readers skip a torn last line.
 
@@ -24,6 +27,7 @@ use crate::answer::{Answer, Kind};
 
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
 pub const EVENTS_FILE: &str = "events.jsonl";
+pub const FEEDBACK_FILE: &str = "feedback.jsonl";
 
 /// The longest question text kept in the unanswered log.
 const MAX_LOGGED_CHARS: usize = 500;
@@ -53,7 +57,31 @@ pub struct Event {
     pub district: Option<String>,
 }
 
-/// The journal's two files.
+/// One 👍/👎 on an answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VoteLine {
+    pub t: u64,
+    /// The answer's reference (its intent, e.g. `faq:join-how`, or `fallback`).
+    #[serde(rename = "ref")]
+    pub answer_ref: String,
+    /// `up` or `down`.
+    pub vote: String,
+    /// The question that got a 👎 (never kept for a 👍).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// The channel: `web` or `telegram`.
+    #[serde(default)]
+    pub via: String,
+}
+
+/// The one way a question's text goes to a file: trimmed and clipped.
+/// (Redacting personal details — phone, ID and card numbers, plates, names —
+/// belongs here too, so that no file ever gets them.)
+pub fn scrub(question: &str) -> String {
+    crate::text::clip(question.trim(), MAX_LOGGED_CHARS).to_string()
+}
+
+/// The journal's files.
 pub struct Journal {
     dir: PathBuf,
     lock: Mutex<()>,
@@ -63,7 +91,7 @@ impl Journal {
     /// Opens (creating when needed) the journal in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Journal> {
         std::fs::create_dir_all(data_dir).with_context(|| format!("{}: cannot create the data directory", data_dir.display()))?;
-        for f in [UNANSWERED_FILE, EVENTS_FILE] {
+        for f in [UNANSWERED_FILE, EVENTS_FILE, FEEDBACK_FILE] {
             append_file(&data_dir.join(f))?;
         }
         Ok(Journal { dir: data_dir.to_path_buf(), lock: Mutex::new(()) })
@@ -93,7 +121,7 @@ impl Journal {
             let shown = if answer.is_fallback() { "fallback".to_string() } else { answer.intent.clone().unwrap_or_else(|| "fallback".into()) };
             let entry = Unanswered {
                 t: now,
-                q: crate::text::clip(question.trim(), MAX_LOGGED_CHARS).to_string(),
+                q: scrub(question),
                 shown,
                 suggestions: answer.suggestions.iter().map(|s| s.label.clone()).collect(),
             };
@@ -112,6 +140,64 @@ impl Journal {
             district: district_of(answer),
         };
         self.append(EVENTS_FILE, &event);
+    }
+
+    /// Records a 👍/👎 on the answer `answer_ref`; the question is written
+    /// for a 👎 only (scrubbed), and nothing about who voted.
+    pub fn record_vote(&self, answer_ref: &str, vote: crate::feedback::Vote, question: Option<&str>, via: &str) {
+        use crate::feedback::Vote;
+        let line = VoteLine {
+            t: unix_now(),
+            answer_ref: crate::text::clip(answer_ref, 80).to_string(),
+            vote: vote.as_str().to_string(),
+            q: if vote == Vote::Down { question.map(scrub).filter(|q| !q.is_empty()) } else { None },
+            via: via.to_string(),
+        };
+        self.append(FEEDBACK_FILE, &line);
+    }
+
+    /// All votes, oldest first (torn lines skipped).
+    pub fn votes(&self) -> Vec<VoteLine> {
+        read_lines(&self.dir.join(FEEDBACK_FILE))
+    }
+
+    /// The answers with the most 👎 (with their 👍 beside), and for each the
+    /// questions that got the 👎, as plain text for an editor.
+    pub fn feedback_report(&self, limit: usize) -> String {
+        let votes = self.votes();
+        if votes.is_empty() {
+            return "还没有收到👍/👎反馈。".to_string();
+        }
+        let ups = votes.iter().filter(|v| v.vote == "up").count();
+        let downs = votes.len() - ups;
+        let mut out = format!("反馈：👍 {ups} 次，👎 {downs} 次。\n");
+        let mut by_ref: HashMap<&str, (usize, usize, Vec<&str>)> = HashMap::new();
+        for v in &votes {
+            let e = by_ref.entry(v.answer_ref.as_str()).or_default();
+            if v.vote == "down" {
+                e.1 += 1;
+                if let Some(q) = v.q.as_deref()
+                    && !e.2.contains(&q)
+                {
+                    e.2.push(q);
+                }
+            } else {
+                e.0 += 1;
+            }
+        }
+        let mut worst: Vec<(&str, (usize, usize, Vec<&str>))> = by_ref.into_iter().filter(|(_, c)| c.1 > 0).collect();
+        worst.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
+        if worst.is_empty() {
+            return out.trim_end().to_string();
+        }
+        out.push_str("👎最多的回答：\n");
+        for (i, (r, (up, down, questions))) in worst.iter().take(limit).enumerate() {
+            out.push_str(&format!("{}. {r}：👎 {down} 次，👍 {up} 次\n", i + 1));
+            for q in questions.iter().rev().take(5) {
+                out.push_str(&format!("   问：{q}\n"));
+            }
+        }
+        out.trim_end().to_string()
     }
 
     fn append<T: Serialize>(&self, file: &str, value: &T) {

@@ -14,6 +14,10 @@
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
+//! - [`web`]: the web channel (a mobile chat page and a JSON API), another;
+//!   [`serve`] runs every configured channel over one engine and watcher;
+//!   [`feedback`] keeps the answers waiting for a 👍/👎; [`page_text`] says
+//!   what the page says; [`qr`] makes QR codes for station posters;
 //! - [`eval`]: the yardstick runner; [`bench`]: benchmark questions, synthetic
 //!   knowledge at city scale and timings; [`cli`]: the command line.
 //!
@@ -29,11 +33,14 @@ pub mod feedback;
 pub mod geo;
 pub mod journal;
 pub mod knowledge;
+pub mod page_text;
+pub mod qr;
 pub mod reload;
 pub mod reply;
 pub mod search;
 pub mod serve;
 pub mod telegram;
 pub mod text;
+pub mod web;
 
 pub use answer::{Answer, Engine};

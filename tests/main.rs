@@ -5,9 +5,11 @@
 
 mod common;
 
+mod browser;
 mod cli;
 mod engine;
 mod faults;
 mod knowledge;
 mod reload;
 mod telegram;
+mod web;
