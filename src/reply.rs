@@ -74,6 +74,14 @@ pub const INPUT_PLACEHOLDER: &str = "直接打字提问，如：怎么入会";
 pub const BUTTON_AMAP: &str = "高德地图打开";
 pub const BUTTON_BAIDU: &str = "百度地图打开";
 
+/// The 👍/👎 buttons under an answer, and the toast after a vote.
+pub const BUTTON_HELPFUL: &str = "👍 有帮助";
+pub const BUTTON_NOT_HELPFUL: &str = "👎 没帮助";
+
+pub fn vote_thanks() -> &'static str {
+    "谢谢您的反馈！"
+}
+
 /// A button that shows one station of a list (its pin and map links).
 pub fn station_button(name: &str) -> String {
     format!("📍 {name}")

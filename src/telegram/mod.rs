@@ -118,6 +118,12 @@ impl Ctx {
         .await
     }
 
+    /// A key for a 👍/👎 on `answer`, remembering the question (in memory
+    /// only) for a 👎; `None` for the bot's own prompts.
+    fn vote_key(&self, answer: &Answer, question: Option<&str>) -> Option<String> {
+        crate::feedback::votable(answer).then(|| self.pending.issue(&crate::feedback::answer_ref(answer), question))
+    }
+
     /// Answers a question the bot put itself (a command's), not journaled.
     async fn answer_unrecorded(self: &Arc<Self>, question: String) -> Result<Answer> {
         let ctx = Arc::clone(self);
