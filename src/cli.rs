@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use serde::Serialize;
 
-use crate::answer::{Answer, Engine, Source, StationHit};
+use crate::answer::{Answer, Engine};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KNOWLEDGE_DIR, Paths};
 use crate::knowledge::{Knowledge, Severity};
 use crate::text::count;
@@ -108,6 +107,22 @@ pub enum Command {
     /// Benchmarks (run them all with bench/run): questions, synthetic knowledge, engine timings.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Serve the web page and the HTTP API on WEB_ADDR (default 127.0.0.1:8080).
+    Web,
+    /// Run every configured channel in one process: the web channel when
+    /// WEB_ADDR is set, Telegram when TELOXIDE_TOKEN is.
+    Serve,
+    /// Write a QR code (SVG and PNG) for a station poster.
+    Qr {
+        /// The page's public URL, e.g. https://bot.example.org/
+        url: String,
+        /// Open the page on this station (adds ?station=ID).
+        #[arg(long)]
+        station: Option<String>,
+        /// Where to write: FILE.svg and FILE.png.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the Telegram bot (TELOXIDE_TOKEN; long polling, or --webhook URL).
     Telegram {
         /// The public HTTPS URL Telegram posts updates to (listening on WEBHOOK_ADDR).
@@ -143,6 +158,9 @@ fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
         Command::Report { limit } => report(paths, limit),
         Command::Bench(what) => crate::bench::main(paths, what),
         Command::Telegram { webhook } => crate::telegram::main(paths, webhook),
+        Command::Web => crate::web::main(paths),
+        Command::Serve => crate::serve::main(paths),
+        Command::Qr { url, station, out } => qr(paths, &url, station.as_deref(), &out),
     }
 }
 
@@ -166,39 +184,9 @@ fn knowledge_error(e: anyhow::Error, dir: &Path) -> anyhow::Error {
     }
 }
 
-/// The JSON form of an answer (`ask --json`, `nearby --json`).
-#[derive(Serialize)]
-pub struct AnswerJson<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub question: Option<&'a str>,
-    /// The reply as a worker reads it.
-    pub answer: String,
-    pub confident: bool,
-    pub intent: Option<&'a str>,
-    pub kind: crate::answer::Kind,
-    pub score: f32,
-    pub sources: &'a [Source],
-    pub suggestions: Vec<&'a str>,
-    pub suggestion_keys: Vec<&'a str>,
-    pub stations: &'a [StationHit],
-}
-
-impl<'a> AnswerJson<'a> {
-    pub fn new(question: Option<&'a str>, a: &'a Answer) -> Self {
-        AnswerJson {
-            question,
-            answer: reply::plain(a),
-            confident: a.confident,
-            intent: a.intent.as_deref(),
-            kind: a.kind,
-            score: (a.score * 1000.0).round() / 1000.0,
-            sources: &a.sources,
-            suggestions: a.suggestions.iter().map(|s| s.label.as_str()).collect(),
-            suggestion_keys: a.suggestions.iter().map(|s| s.key.as_str()).collect(),
-            stations: &a.stations,
-        }
-    }
-}
+/// The JSON form of an answer (`ask --json`, `nearby --json`): beside the
+/// other renderings in [`crate::reply`], where the web API gives it too.
+pub use crate::reply::AnswerJson;
 
 fn print_answer(question: Option<&str>, a: &Answer, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -440,6 +428,21 @@ fn report(paths: &Paths, limit: usize) -> Result<ExitCode> {
     let journal = crate::journal::Journal::read_only(&paths.data);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     println!("{}\n", journal.stats_report(now));
-    println!("{}", journal.unanswered_report(limit));
+    println!("{}\n", journal.unanswered_report(limit));
+    println!("{}", journal.feedback_report(limit));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn qr(paths: &Paths, url: &str, station: Option<&str>, out: &Path) -> Result<ExitCode> {
+    if let Some(id) = station {
+        // A poster for a station the page does not know would open on "not found".
+        let (knowledge, _) = Knowledge::load(&paths.knowledge)?;
+        if !knowledge.stations.iter().any(|s| s.id == id) {
+            bail!("no station {id} in {}", paths.knowledge.display());
+        }
+    }
+    let text = crate::qr::poster_url(url, station)?;
+    let (svg, png) = crate::qr::write(&text, out)?;
+    println!("{text}\nwrote {} and {}", svg.display(), png.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -106,6 +106,67 @@ impl TelegramConfig {
     }
 }
 
+/// The web channel's settings (`union-bot web`, `serve`), read once at start.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where the page and the API listen (`WEB_ADDR`).
+    pub addr: SocketAddr,
+    /// How many proxies in front are trusted to append the client's address
+    /// to `X-Forwarded-For` (`TRUST_PROXY`: 0, false or unset = none: the
+    /// peer address is the client; true = 1).
+    pub trust_proxy: usize,
+    /// Requests to the API per client and minute (`WEB_RATE_PER_MINUTE`; 0 = no limit).
+    pub rate_per_minute: u32,
+    /// How many of those may come at once (`WEB_RATE_BURST`).
+    pub rate_burst: u32,
+    /// How long a client may take to send a request's headers (`WEB_HEADER_TIMEOUT_SECS`).
+    pub header_timeout: std::time::Duration,
+    /// How long one request may take, body included (`WEB_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: std::time::Duration,
+}
+
+/// The default listening address of the web channel.
+pub const DEFAULT_WEB_ADDR: &str = "127.0.0.1:8080";
+
+impl WebConfig {
+    pub fn from_env() -> Result<WebConfig> {
+        WebConfig::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `var`; every error names the setting.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<WebConfig> {
+        let set = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let addr = set("WEB_ADDR").unwrap_or_else(|| DEFAULT_WEB_ADDR.to_string());
+        let addr = addr.parse().with_context(|| format!("WEB_ADDR is not an address like 127.0.0.1:8080: {addr}"))?;
+        let trust_proxy = match set("TRUST_PROXY").as_deref() {
+            None | Some("0" | "false" | "no" | "off") => 0,
+            Some("true" | "yes" | "on") => 1,
+            Some(n) => n.parse().with_context(|| format!("TRUST_PROXY must be true, false or the number of proxies in front: {n}"))?,
+        };
+        let number = |name: &str, default: u64| -> Result<u64> {
+            match set(name) {
+                None => Ok(default),
+                Some(v) => v.parse().with_context(|| format!("{name} is not a whole number: {v}")),
+            }
+        };
+        let secs = |name: &str, default: u64| -> Result<std::time::Duration> {
+            let n = number(name, default)?;
+            if n == 0 {
+                bail!("{name} must be at least 1 second");
+            }
+            Ok(std::time::Duration::from_secs(n))
+        };
+        Ok(WebConfig {
+            addr,
+            trust_proxy,
+            rate_per_minute: u32::try_from(number("WEB_RATE_PER_MINUTE", 60)?).context("WEB_RATE_PER_MINUTE is too large")?,
+            rate_burst: u32::try_from(number("WEB_RATE_BURST", 20)?).context("WEB_RATE_BURST is too large")?.max(1),
+            header_timeout: secs("WEB_HEADER_TIMEOUT_SECS", 10)?,
+            request_timeout: secs("WEB_REQUEST_TIMEOUT_SECS", 15)?,
+        })
+    }
+}
+
 /// A bot token is `<bot id>:<secret>`, e.g. `123456789:AAF7-g0gYnc…`.
 fn looks_like_token(t: &str) -> bool {
     match t.split_once(':') {
@@ -210,6 +271,23 @@ mod tests {
         for bad in ["0", "-1", "三十", "1.5"] {
             let e = journal_days(Some(bad)).unwrap_err().to_string();
             assert!(e.contains("JOURNAL_DAYS") && e.contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn web_settings_have_defaults_and_named_errors() {
+        let web = |vars: &[(&str, &str)]| {
+            let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            WebConfig::from_vars(|k| vars.get(k).cloned())
+        };
+        let c = web(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_WEB_ADDR);
+        assert_eq!((c.trust_proxy, c.rate_per_minute, c.rate_burst), (0, 60, 20));
+        assert_eq!(web(&[("TRUST_PROXY", "true")]).unwrap().trust_proxy, 1);
+        assert_eq!(web(&[("TRUST_PROXY", "2")]).unwrap().trust_proxy, 2);
+        for (k, v) in [("TRUST_PROXY", "maybe"), ("WEB_ADDR", "nowhere"), ("WEB_RATE_PER_MINUTE", "lots"), ("WEB_HEADER_TIMEOUT_SECS", "0")] {
+            let e = web(&[(k, v)]).unwrap_err().to_string();
+            assert!(e.contains(k), "{e}");
         }
     }
 

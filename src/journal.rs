@@ -1,14 +1,17 @@
 //! The journal: what workers asked and how the bot did, for the editors.
 //!
-//! Two append-only files in the data directory, one JSON object per line:
+//! Three append-only files in the data directory, one JSON object per line:
 //! - `unanswered.jsonl`: every fallback and every low-confidence answer, with
 //!   the question text (personal details replaced, see [`crate::redact`]),
 //!   the time and what was shown — the editors' to-do list;
 //! - `events.jsonl`: one line per question or shared location, with the time,
 //!   the intent, whether it was answered confidently and the district it was
-//!   about — enough for `/stats`.
+//!   about — enough for `/stats`;
+//! - `feedback.jsonl`: one line per 👍/👎, with the time, the answer's
+//!   reference, the vote, the channel, and for 👎 only the question that got
+//!   it (personal details replaced).
 //!
-//! Neither holds a user id, a chat id or coordinates, nor a phone number, ID
+//! None holds a user id, a chat id, an IP address or coordinates, nor a phone number, ID
 //! number, card number, plate, e-mail address or name a worker typed. Lines
 //! older than `JOURNAL_DAYS` (default 90) are removed by a compaction at
 //! start and once a day after, which rewrites a file aside and renames it
@@ -35,6 +38,7 @@ use crate::messages;
 
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
 pub const EVENTS_FILE: &str = "events.jsonl";
+pub const FEEDBACK_FILE: &str = "feedback.jsonl";
 /// The lock appends and compactions take (an empty file).
 pub const LOCK_FILE: &str = ".journal.lock";
 /// How many days of lines are kept when `JOURNAL_DAYS` is not set.
@@ -67,6 +71,30 @@ pub struct Event {
     pub fallback: bool,
     #[serde(default)]
     pub district: Option<String>,
+}
+
+/// One 👍/👎 on an answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VoteLine {
+    /// Unix time in seconds (the compaction reads it).
+    pub t: u64,
+    /// The answer's reference (its intent, e.g. `faq_join-how`, or `fallback`).
+    #[serde(rename = "ref")]
+    pub answer_ref: String,
+    /// `up` or `down`.
+    pub vote: String,
+    /// The question that got a 👎 (never kept for a 👍), personal details replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// The channel: `web` or `telegram`.
+    #[serde(default)]
+    pub via: String,
+}
+
+/// The one way a question's text goes to a file: personal details replaced
+/// ([`crate::redact::redact`]), trimmed and clipped.
+pub fn scrub(question: &str) -> String {
+    crate::text::clip(&crate::redact::redact(question.trim()), MAX_LOGGED_CHARS).to_string()
 }
 
 /// The journal's files in one data directory.
@@ -148,7 +176,7 @@ impl Journal {
             let shown = if answer.is_fallback() { "fallback".to_string() } else { answer.intent.clone().unwrap_or_else(|| "fallback".into()) };
             let entry = Unanswered {
                 t: now,
-                q: crate::text::clip(&crate::redact::redact(question.trim()), MAX_LOGGED_CHARS).to_string(),
+                q: scrub(question),
                 shown,
                 suggestions: answer.suggestions.iter().map(|s| s.label.clone()).collect(),
             };
@@ -168,6 +196,25 @@ impl Journal {
             district: district_of(answer),
         };
         self.append(EVENTS_FILE, &event, now);
+    }
+
+    /// Records a 👍/👎 on the answer `answer_ref`; the question is written
+    /// for a 👎 only (through [`scrub`]), and nothing about who voted.
+    pub fn record_vote(&self, answer_ref: &str, vote: crate::feedback::Vote, question: Option<&str>, via: &str) {
+        self.record_vote_at(answer_ref, vote, question, via, unix_now());
+    }
+
+    /// [`Journal::record_vote`] at a given time (tests).
+    pub fn record_vote_at(&self, answer_ref: &str, vote: crate::feedback::Vote, question: Option<&str>, via: &str, now: u64) {
+        use crate::feedback::Vote;
+        let line = VoteLine {
+            t: now,
+            answer_ref: crate::text::clip(answer_ref, 80).to_string(),
+            vote: vote.as_str().to_string(),
+            q: if vote == Vote::Down { question.map(scrub).filter(|q| !q.is_empty()) } else { None },
+            via: via.to_string(),
+        };
+        self.append(FEEDBACK_FILE, &line, now);
     }
 
     /// Appends one line to `file`. Text a worker typed must have been through
@@ -272,6 +319,50 @@ impl Journal {
     /// All events, oldest first (torn lines skipped).
     pub fn events(&self) -> Vec<Event> {
         read_lines(&self.dir.join(EVENTS_FILE))
+    }
+
+    /// All votes, oldest first (torn lines skipped).
+    pub fn votes(&self) -> Vec<VoteLine> {
+        read_lines(&self.dir.join(FEEDBACK_FILE))
+    }
+
+    /// The answers with the most 👎 (with their 👍 beside), and for each the
+    /// questions that got the 👎, as plain text for an editor.
+    pub fn feedback_report(&self, limit: usize) -> String {
+        let votes = self.votes();
+        if votes.is_empty() {
+            return "还没有收到👍/👎反馈。".to_string();
+        }
+        let ups = votes.iter().filter(|v| v.vote == "up").count();
+        let downs = votes.len() - ups;
+        let mut out = format!("反馈：👍 {ups} 次，👎 {downs} 次。\n");
+        let mut by_ref: HashMap<&str, (usize, usize, Vec<&str>)> = HashMap::new();
+        for v in &votes {
+            let e = by_ref.entry(v.answer_ref.as_str()).or_default();
+            if v.vote == "down" {
+                e.1 += 1;
+                if let Some(q) = v.q.as_deref()
+                    && !e.2.contains(&q)
+                {
+                    e.2.push(q);
+                }
+            } else {
+                e.0 += 1;
+            }
+        }
+        let mut worst: Vec<(&str, (usize, usize, Vec<&str>))> = by_ref.into_iter().filter(|(_, c)| c.1 > 0).collect();
+        worst.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
+        if worst.is_empty() {
+            return out.trim_end().to_string();
+        }
+        out.push_str("👎最多的回答：\n");
+        for (i, (r, (up, down, questions))) in worst.iter().take(limit).enumerate() {
+            out.push_str(&format!("{}. {r}：👎 {down} 次，👍 {up} 次\n", i + 1));
+            for q in questions.iter().rev().take(5) {
+                out.push_str(&format!("   问：{q}\n"));
+            }
+        }
+        out.trim_end().to_string()
     }
 
     /// The most frequent unanswered questions, wordings of the same thing
@@ -540,5 +631,31 @@ mod tests {
         assert_eq!((s.today, s.week, s.week_fallbacks), (1, 3, 1));
         assert_eq!(s.top_districts, vec![("朝阳区".to_string(), 2)]);
         assert_eq!(s.top_intents, vec![("faq:join-how".to_string(), 2)]);
+    }
+
+    // 👍/👎 (feedback.jsonl)
+
+    #[test]
+    fn a_thumbs_down_keeps_its_question_redacted_and_is_compacted_like_the_rest() {
+        use crate::feedback::Vote;
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::with_retention(dir.path(), 30);
+        let now = 1_704_859_200;
+        j.record_vote_at("faq_join-how", Vote::Down, Some("我叫张三，电话13812345678，怎么入会"), "web", now - 40 * DAY);
+        j.record_vote_at("faq_join-how", Vote::Up, Some("怎么入会"), "telegram", now);
+        j.record_vote_at("fallback", Vote::Down, Some("  怎么考公务员  "), "web", now);
+        let text = std::fs::read_to_string(dir.path().join(FEEDBACK_FILE)).unwrap();
+        assert!(!text.contains("13812345678") && !text.contains("张三"), "{text}");
+        assert!(text.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["t"].is_u64()), "every line has its time: {text}");
+        let votes = j.votes();
+        assert_eq!(votes.len(), 3);
+        assert!(votes[0].q.as_deref().unwrap().contains("〔手机号〕"), "{votes:?}");
+        assert_eq!(votes[1].q, None, "a 👍 keeps no question");
+        assert_eq!(votes[2].q.as_deref(), Some("怎么考公务员"));
+        // The compaction removes the 40-day-old vote, as it does any old line.
+        assert_eq!(j.compact(now).unwrap(), 1);
+        assert_eq!(j.votes().iter().map(|v| v.answer_ref.as_str()).collect::<Vec<_>>(), ["faq_join-how", "fallback"]);
+        let report = j.feedback_report(10);
+        assert!(report.contains("fallback：👎 1 次") && report.contains("问：怎么考公务员"), "{report}");
     }
 }

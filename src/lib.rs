@@ -17,6 +17,11 @@
 //! - [`reply`]: every sentence the bot says, and rendering to text or HTML;
 //! - [`journal`]: unanswered questions and usage figures for the editors (no user ids);
 //! - [`telegram`]: the Telegram channel, a thin adapter over the engine;
+//! - [`web`]: the web channel (a mobile chat page and a JSON API), another;
+//!   [`shared`] is what the channels of one process share, and [`serve`]
+//!   runs every configured channel over it;
+//!   [`feedback`] keeps the answers waiting for a 👍/👎; [`page_text`] says
+//!   what the page says; [`qr`] makes QR codes for station posters;
 //! - [`check`] and [`grounding`]: what `union-bot check` adds to loading: FAQ
 //!   routing, and every figure and station text found in its cited articles;
 //! - [`eval`]: the yardstick runner; [`bench`]: synthetic knowledge at city
@@ -34,6 +39,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod eval;
+pub mod feedback;
 pub mod geo;
 pub mod grounding;
 #[doc(hidden)]
@@ -41,13 +47,18 @@ pub mod harness;
 pub mod journal;
 pub mod knowledge;
 pub mod messages;
+pub mod page_text;
+pub mod qr;
 pub mod redact;
 pub mod reload;
 pub mod repair;
 pub mod reply;
 pub mod sample;
 pub mod search;
+pub mod serve;
+pub mod shared;
 pub mod telegram;
 pub mod text;
+pub mod web;
 
 pub use engine::{Answer, Engine};

@@ -2,8 +2,9 @@
 //! text (CLI, eval) and to Telegram HTML. HTML escaping happens in exactly one
 //! place: [`escape_html`], called only by [`Doc::html`].
 
-use crate::engine::{Answer, Kind, Note, SourceKind, StationHit};
+use crate::engine::{Answer, Kind, Note, Source, SourceKind, StationHit};
 use crate::geo;
+use serde::Serialize;
 
 /// Telegram's limit for one message, in characters (UTF-16 units, in fact;
 /// all our text is in the Basic Multilingual Plane except emoji, which we
@@ -79,6 +80,14 @@ pub const INPUT_PLACEHOLDER: &str = "直接打字提问，如：怎么入会";
 /// URL buttons under a station's pin.
 pub const BUTTON_AMAP: &str = "高德地图打开";
 pub const BUTTON_BAIDU: &str = "百度地图打开";
+
+/// The 👍/👎 buttons under an answer, and the toast after a vote.
+pub const BUTTON_HELPFUL: &str = "👍 有帮助";
+pub const BUTTON_NOT_HELPFUL: &str = "👎 没帮助";
+
+pub fn vote_thanks() -> &'static str {
+    "谢谢您的反馈！"
+}
 
 /// A button that shows one station of a list (its pin and map links).
 pub fn station_button(name: &str) -> String {
@@ -454,6 +463,43 @@ pub fn plain(a: &Answer) -> String {
 /// The answer as Telegram HTML messages, each under the limit.
 pub fn html(a: &Answer) -> Vec<String> {
     document(a).html()
+}
+
+
+// The JSON form (`ask --json`, `nearby --json`, the web API's answers)
+
+/// The JSON form of an answer (`ask --json`, `nearby --json`).
+#[derive(Serialize)]
+pub struct AnswerJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<&'a str>,
+    /// The reply as a worker reads it.
+    pub answer: String,
+    pub confident: bool,
+    pub intent: Option<&'a str>,
+    pub kind: Kind,
+    pub score: f32,
+    pub sources: &'a [Source],
+    pub suggestions: Vec<&'a str>,
+    pub suggestion_keys: Vec<&'a str>,
+    pub stations: &'a [StationHit],
+}
+
+impl<'a> AnswerJson<'a> {
+    pub fn new(question: Option<&'a str>, a: &'a Answer) -> Self {
+        AnswerJson {
+            question,
+            answer: plain(a),
+            confident: a.confident,
+            intent: a.intent.as_deref(),
+            kind: a.kind,
+            score: (a.score * 1000.0).round() / 1000.0,
+            sources: &a.sources,
+            suggestions: a.suggestions.iter().map(|s| s.label.as_str()).collect(),
+            suggestion_keys: a.suggestions.iter().map(|s| s.key.as_str()).collect(),
+            stations: &a.stations,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod browser;
 mod cli;
 mod data_dir;
 mod engine;
@@ -16,3 +17,4 @@ mod knowledge;
 mod reload;
 mod repair;
 mod telegram;
+mod web;

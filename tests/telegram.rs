@@ -237,6 +237,49 @@ async fn admin_commands_work_only_for_admins_in_private() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thumbs_down_under_an_answer_is_recorded_with_its_question_and_shown_in_stats() {
+    let bot = spawn_bot(knowledge_dir(), None).await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "怎么入会");
+    let sent = bot.fake.wait_for_sent(WORKER, 1).await;
+    let data = callback_data(&sent[0]);
+    let down = data.iter().find(|d| d.starts_with("v:d:")).unwrap_or_else(|| panic!("no 👎 under the answer: {data:?}")).clone();
+    assert!(data.iter().any(|d| d.starts_with("v:u:")), "no 👍: {data:?}");
+    assert!(data.iter().all(|d| d.len() <= tg::CALLBACK_DATA_LIMIT), "{data:?}");
+    let message = sent[0].result.clone().unwrap();
+    bot.fake.press(&from, &message, &down);
+    let calls = bot
+        .fake
+        .wait_for("the vote's toast", Duration::from_secs(30), |calls| calls.iter().any(|c| c.method == "answerCallbackQuery"))
+        .await;
+    let toast = calls.iter().find(|c| c.method == "answerCallbackQuery").unwrap();
+    assert_eq!(toast.params["text"], reply::vote_thanks(), "{:?}", toast.params);
+    let feedback = bot.data_dir().join("feedback.jsonl");
+    // The callback query is answered first; the vote is written right after.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let line: Value = loop {
+        if let Some(l) = std::fs::read_to_string(&feedback).unwrap_or_default().lines().next() {
+            break serde_json::from_str(l).unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "no vote line in {}", feedback.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(line["vote"], "down");
+    assert_eq!(line["q"], "怎么入会");
+    assert_eq!(line["via"], "telegram");
+    assert!(line["ref"].as_str().unwrap().starts_with("faq_join"), "{line}");
+    assert!(!line.to_string().contains(&WORKER.to_string()), "no user id: {line}");
+    // No answer is sent for a vote; the admin's /stats lists it.
+    let (admin_chat, admin) = (tg::private_chat(ADMIN, "管理员"), tg::user(ADMIN, "管理员"));
+    bot.fake.text(&admin_chat, &admin, "/stats");
+    let stats = bot.fake.wait_for_sent(ADMIN, 1).await;
+    let text: String = stats.iter().map(|c| c.text().to_string()).collect();
+    assert!(text.contains("👎最多的回答") && text.contains("问：怎么入会"), "{text}");
+    assert_eq!(bot.fake.sent_to(WORKER).len(), 1, "a vote gets no message");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fallback_offers_12351_and_the_closest_topics() {
     let bot = spawn_bot(knowledge_dir(), None).await;
     let (chat, from) = worker();
@@ -283,7 +326,8 @@ async fn a_long_answer_is_split_into_valid_parts_with_the_buttons_on_the_last() 
     assert!(sent.len() >= 2, "{} parts", sent.len());
     let (last, first) = (sent.last().unwrap(), &sent[..sent.len() - 1]);
     assert!(first.iter().all(|c| c.buttons().is_empty()), "buttons only on the last part");
-    assert_eq!(callback_data(last), ["faq_join-how", "faq_hotline"]);
+    let choices: Vec<String> = callback_data(last).into_iter().filter(|d| !d.starts_with("v:")).collect();
+    assert_eq!(choices, ["faq_join-how", "faq_hotline"]);
     let visible: String = sent.iter().map(|c| c.result.as_ref().unwrap()["text"].as_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
     assert!(visible.contains("第1条：<工会服务> & \"暖心驿站\"") && visible.contains("第79条"), "nothing lost, escaped once");
     bot.stop().await;

@@ -22,6 +22,8 @@ use crate::reply;
 
 /// How many groups of unanswered questions `/unanswered` lists.
 const UNANSWERED_LIMIT: usize = 20;
+/// How many answers with the most 👎 `/stats` lists.
+const FEEDBACK_LIMIT: usize = 10;
 
 /// Whether a message comes from an admin, in a private chat, in their own name.
 pub fn is_admin(msg: &Message, admins: &BTreeSet<u64>) -> bool {
@@ -46,7 +48,8 @@ pub async fn command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: AdminComma
         AdminCommand::Stats => {
             let journal = Arc::clone(&ctx.journal);
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            ("stats", tokio::task::spawn_blocking(move || journal.stats_report(now)).await.context("the stats task failed")?)
+            let report = move || format!("{}\n\n{}", journal.stats_report(now), journal.feedback_report(FEEDBACK_LIMIT));
+            ("stats", tokio::task::spawn_blocking(report).await.context("the stats task failed")?)
         }
         AdminCommand::Unanswered => {
             let journal = Arc::clone(&ctx.journal);

@@ -15,9 +15,9 @@ use teloxide::types::{Location, Me, MessageKind};
 use teloxide::utils::command::{BotCommands, ParseError};
 
 use super::flood::Verdict;
-use super::send::{Target, main_keyboard_for, send_answer, send_plain};
+use super::send::{Target, main_keyboard_for, send_answer, send_answer_voted, send_plain};
 use super::trace::{Handled, Trace, guard};
-use super::{AdminCommand, Command, Ctx, HandlerResult, TgBot, admin};
+use super::{AdminCommand, Command, Ctx, HandlerResult, TgBot, admin, keyboards};
 use crate::reply;
 
 pub async fn message(bot: TgBot, msg: Message, me: Me, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
@@ -36,8 +36,13 @@ pub async fn edited_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>, update: Upd
 
 pub async fn callback_query(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>, update: Update) -> HandlerResult {
     let trace = Trace::start(&ctx.users, &update);
-    // Answered first, whatever happens next, so the button stops spinning.
-    if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+    // Answered first, whatever happens next, so the button stops spinning
+    // (a vote's with a thank-you toast).
+    let mut answering = bot.answer_callback_query(q.id.clone());
+    if q.data.as_deref().is_some_and(|d| keyboards::parse_vote(d).is_some()) {
+        answering = answering.text(reply::vote_thanks());
+    }
+    if let Err(e) = answering.await {
         tracing::warn!(update = update.id.0, error = %e, "cannot answer the callback query");
     }
     let chat = q.message.as_ref().map(|m| m.chat().id);
@@ -65,7 +70,7 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     }
     if let Some(loc) = location_of(msg) {
         let answer = ctx.nearby(loc.latitude, loc.longitude).await?;
-        send_answer(bot, Target::of(msg), &answer).await?;
+        send_answer_voted(bot, Target::of(msg), &answer, ctx.vote_key(&answer, None).as_deref()).await?;
         if loc.live_period.is_some() {
             let nearest = answer.stations.first().map(|h| h.id.as_str());
             ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, Instant::now());
@@ -74,8 +79,9 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
         return Ok(Handled::answered("location", &answer));
     }
     if let Some(text) = msg.text() {
-        let answer = ctx.answer(strip_mention(text, name)).await?;
-        send_answer(bot, Target::of(msg), &answer).await?;
+        let question = strip_mention(text, name);
+        let answer = ctx.answer(question.clone()).await?;
+        send_answer_voted(bot, Target::of(msg), &answer, ctx.vote_key(&answer, Some(&question)).as_deref()).await?;
         return Ok(Handled::answered("text", &answer));
     }
     // Service messages (a pin, a member joining) are nobody's question. A
@@ -189,9 +195,24 @@ async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<H
     let Some(key) = q.data.as_deref() else {
         return Ok(Handled::new("callback", "no_data"));
     };
+    if let Some((vote, vote_key, sent_ref)) = keyboards::parse_vote(key) {
+        // The key's question (for a 👎) if it is still known; otherwise the reference the button carries.
+        let given = ctx.pending.take(vote_key);
+        let (answer_ref, question) = match given {
+            Some(g) => (Some(g.answer_ref), g.question),
+            None => (sent_ref.map(str::to_string), None),
+        };
+        return Ok(match answer_ref {
+            Some(r) => {
+                ctx.journal.record_vote(&r, vote, question.as_deref(), "telegram");
+                Handled::new("vote", vote.as_str())
+            }
+            None => Handled::new("vote", "stale"),
+        });
+    }
     match ctx.answer_ref(key.to_string()).await? {
         Some(answer) => {
-            send_answer(bot, to, &answer).await?;
+            send_answer_voted(bot, to, &answer, ctx.vote_key(&answer, None).as_deref()).await?;
             Ok(Handled::answered("callback", &answer))
         }
         // A button from before a reload that removed its entry.

@@ -36,9 +36,51 @@ pub fn callback(label: &str, key: &str) -> Option<InlineKeyboardButton> {
     Some(InlineKeyboardButton::callback(text::clip(label, LABEL_MAX_CHARS), key))
 }
 
+/// The callback data of a vote: `v:u:<key>` or `v:d:<key>`, and the answer's
+/// reference after another colon when it fits (a vote after a restart, when
+/// the key is forgotten, still counts).
+pub fn vote_data(vote: crate::feedback::Vote, key: &str, answer_ref: &str) -> String {
+    let mut data = format!("v:{}:{key}", if vote == crate::feedback::Vote::Up { "u" } else { "d" });
+    if data.len() + 1 + answer_ref.len() <= CALLBACK_DATA_MAX {
+        data.push(':');
+        data.push_str(answer_ref);
+    }
+    data
+}
+
+/// A vote's callback data read back: the vote, the key, the reference if sent.
+pub fn parse_vote(data: &str) -> Option<(crate::feedback::Vote, &str, Option<&str>)> {
+    let rest = data.strip_prefix("v:")?;
+    let (vote, rest) = rest.split_once(':')?;
+    let vote = crate::feedback::Vote::parse(vote)?;
+    let (key, answer_ref) = match rest.split_once(':') {
+        Some((k, r)) => (k, Some(r)),
+        None => (rest, None),
+    };
+    Some((vote, key, answer_ref))
+}
+
 /// The inline buttons under an answer: "您是想问…" alternatives (or, for a
-/// fallback, the closest topics), follow-ups, and, under a list of stations,
-/// one button per station after the first (whose pin is sent anyway).
+/// fallback, the closest topics), follow-ups, under a list of stations one
+/// button per station after the first (whose pin is sent anyway), and with a
+/// feedback key, 👍/👎 side by side.
+pub fn answer_keyboard_voted(a: &Answer, vote_key: Option<&str>) -> Option<InlineKeyboardMarkup> {
+    use crate::feedback::Vote;
+    let mut rows = answer_keyboard(a).map(|k| k.inline_keyboard).unwrap_or_default();
+    if let Some(key) = vote_key {
+        let r = crate::feedback::answer_ref(a);
+        let row: Vec<InlineKeyboardButton> = [(reply::BUTTON_HELPFUL, Vote::Up), (reply::BUTTON_NOT_HELPFUL, Vote::Down)]
+            .into_iter()
+            .filter_map(|(label, v)| callback(label, &vote_data(v, key, &r)))
+            .collect();
+        if !row.is_empty() {
+            rows.push(row);
+        }
+    }
+    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
+}
+
+/// The inline buttons under an answer, without votes.
 pub fn answer_keyboard(a: &Answer) -> Option<InlineKeyboardMarkup> {
     let mut keys: Vec<String> = Vec::new();
     let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
@@ -86,6 +128,19 @@ mod tests {
     fn long_keys_are_left_out() {
         assert!(callback("入会", &Ref::Faq("join-how".into()).to_string()).is_some());
         assert!(callback("长", &Ref::Faq("x".repeat(61)).to_string()).is_none());
+    }
+
+    #[test]
+    fn vote_data_fits_and_reads_back() {
+        use crate::feedback::Vote;
+        let d = vote_data(Vote::Down, "0123456789abcdef", "faq_join-how");
+        assert_eq!(d, "v:d:0123456789abcdef:faq_join-how");
+        assert_eq!(parse_vote(&d), Some((Vote::Down, "0123456789abcdef", Some("faq_join-how"))));
+        let long = format!("faq_{}", "x".repeat(60));
+        let d = vote_data(Vote::Up, "0123456789abcdef", &long);
+        assert!(d.len() <= CALLBACK_DATA_MAX, "{d}");
+        assert_eq!(parse_vote(&d), Some((Vote::Up, "0123456789abcdef", None)));
+        assert_eq!(parse_vote("faq_join-how"), None);
     }
 
     #[test]

@@ -37,8 +37,10 @@ use teloxide::utils::command::BotCommands;
 
 use crate::answer::Answer;
 use crate::config::{Paths, TelegramConfig};
+use crate::feedback::Pending;
 use crate::journal::Journal;
-use crate::reload::Live;
+use crate::reload::{Live, Outcome};
+use crate::shared::{Shared, WATCH_EVERY};
 
 /// The bot as the endpoints use it: requests paced to Telegram's limits, and
 /// re-sent after a RetryAfter.
@@ -46,8 +48,6 @@ pub type TgBot = Throttle<Bot>;
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// How often the watcher looks at the knowledge directory.
-const WATCH_EVERY: Duration = Duration::from_secs(2);
 /// After a stop signal, how long replies in flight may take before the
 /// process exits anyway (the whole stop stays within 10 s).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -97,11 +97,13 @@ pub struct Ctx {
     flood: flood::Flood,
     moves: moves::Moves,
     users: trace::UserHasher,
+    /// Answers waiting for a 👍/👎 (shared with the other channels).
+    pub pending: Arc<Pending>,
 }
 
 impl Ctx {
     pub fn new(live: Arc<Live>, journal: Arc<Journal>, admins: BTreeSet<u64>) -> Ctx {
-        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), users: Default::default() }
+        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), users: Default::default(), pending: Default::default() }
     }
 
     /// Answers a worker's question and records it in the journal. The engine
@@ -115,6 +117,12 @@ impl Ctx {
             answer
         })
         .await
+    }
+
+    /// A key for a 👍/👎 on `answer`, remembering the question (in memory
+    /// only) for a 👎; `None` for the bot's own prompts.
+    fn vote_key(&self, answer: &Answer, question: Option<&str>) -> Option<String> {
+        crate::feedback::votable(answer).then(|| self.pending.issue(&crate::feedback::answer_ref(answer), question))
     }
 
     /// Answers a question the bot put itself (a command's), not journaled.
@@ -212,8 +220,27 @@ fn bot(config: &TelegramConfig) -> TgBot {
 /// (the server listens on `config.webhook_addr`); otherwise long polling.
 pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>, stop: impl Future<Output = ()> + Send + 'static) -> Result<()> {
     let mut stop = Box::pin(stop);
+    let knowledge = paths.knowledge.clone();
+    let opening = tokio::task::spawn_blocking(move || Shared::open(&paths));
+    let shared = tokio::select! {
+        s = opening => s.context("the engine task failed")?.with_context(|| format!("cannot load the knowledge in {}", knowledge.display()))?,
+        () = &mut stop => {
+            tracing::info!("stopped before serving");
+            return Ok(());
+        }
+    };
+    // The watcher: a good edit of knowledge/ goes live by itself; a refused
+    // one (or a failed reload) is logged and reported to the admins.
+    let _watcher = shared.watch(WATCH_EVERY);
+    run_shared(shared, config, webhook, stop).await
+}
+
+/// [`run`] over an engine, journal and watcher shared with other channels
+/// (`union-bot serve`): the admins hear of the shared watcher's refusals.
+pub async fn run_shared(shared: Shared, config: TelegramConfig, webhook: Option<url::Url>, stop: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let mut stop = Box::pin(stop);
     let started = tokio::select! {
-        s = start(paths, &config) => s?,
+        s = start(&shared, &config) => s?,
         () = &mut stop => {
             tracing::info!("stopped before serving");
             return Ok(());
@@ -222,14 +249,17 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
     let Started { bot, ctx, me, admins_not_opened } = started;
     tracing::info!(target: crate::config::READY_TARGET, "{}", ready_line(&me, &ctx, webhook.as_ref(), admins_not_opened));
 
-    // The watcher: a good edit of knowledge/ goes live by itself; a refused
-    // one (or a failed reload) is logged and reported to the admins.
-    let stop_watching = Arc::new(AtomicBool::new(false));
-    let _watcher = ctx.live.watch(
-        WATCH_EVERY,
-        Arc::clone(&stop_watching),
-        admin::reporter(bot.clone(), config.admins.clone(), tokio::runtime::Handle::current()),
-    );
+    let report = admin::reporter(bot.clone(), config.admins.clone(), tokio::runtime::Handle::current());
+    let mut outcomes = shared.outcomes.subscribe();
+    let reporting = tokio::spawn(async move {
+        loop {
+            match outcomes.recv().await {
+                Ok(o @ (Outcome::Refused { .. } | Outcome::Failed { .. })) => report(&o),
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![Arc::clone(&ctx)])
@@ -300,7 +330,7 @@ pub async fn run(paths: Paths, config: TelegramConfig, webhook: Option<url::Url>
             Ok(())
         }
     };
-    stop_watching.store(true, Ordering::Relaxed);
+    reporting.abort();
     tracing::info!("stopped");
     if conflict.seen.load(Ordering::Relaxed) {
         return Err(anyhow!("another instance is polling Telegram with this bot token (409 Conflict); stopped so that only one serves"));
@@ -408,20 +438,15 @@ fn ready_line(me: &teloxide::types::Me, ctx: &Ctx, webhook: Option<&url::Url>, a
     )
 }
 
-/// Everything before serving: the engine (the index is built if needed), the
-/// journal, the token checked with getMe, the command menus.
-async fn start(paths: Paths, config: &TelegramConfig) -> Result<Started> {
-    let knowledge = paths.knowledge.clone();
-    let live = tokio::task::spawn_blocking(move || Live::open(paths))
-        .await
-        .context("the engine task failed")?
-        .with_context(|| format!("cannot load the knowledge in {}", knowledge.display()))?;
-    let live = Arc::new(live);
-    let journal = Arc::new(Journal::open(&live.paths().data).context("cannot open the journal")?);
+/// Everything before serving (the engine and the journal are open): the
+/// token checked with getMe, the command menus.
+async fn start(shared: &Shared, config: &TelegramConfig) -> Result<Started> {
     let bot = bot(config);
     let me = bot.get_me().await.context("getMe failed: the Bot API refused the token or could not be reached; check TELOXIDE_TOKEN and TELOXIDE_API_URL")?;
     let admins_not_opened = admin::set_menus(&bot, &config.admins).await;
-    let ctx = Arc::new(Ctx::new(live, journal, config.admins.clone()));
+    let mut ctx = Ctx::new(Arc::clone(&shared.live), Arc::clone(&shared.journal), config.admins.clone());
+    ctx.pending = Arc::clone(&shared.pending);
+    let ctx = Arc::new(ctx);
     Ok(Started { bot, ctx, me, admins_not_opened })
 }
 

@@ -39,9 +39,14 @@ impl<'a> Target<'a> {
 /// question), the inline buttons on the last part, then, for stations, a pin
 /// for the first one with its map links.
 pub async fn send_answer(bot: &TgBot, to: Target<'_>, answer: &Answer) -> Result<()> {
+    send_answer_voted(bot, to, answer, None).await
+}
+
+/// [`send_answer`] with 👍/👎 under it when `vote_key` is given.
+pub async fn send_answer_voted(bot: &TgBot, to: Target<'_>, answer: &Answer, vote_key: Option<&str>) -> Result<()> {
     let parts = reply::html(answer);
     let last = parts.len().saturating_sub(1);
-    let mut markup: Option<ReplyMarkup> = keyboards::answer_keyboard(answer).map(ReplyMarkup::InlineKeyboard);
+    let mut markup: Option<ReplyMarkup> = keyboards::answer_keyboard_voted(answer, vote_key).map(ReplyMarkup::InlineKeyboard);
     if markup.is_none() && answer.kind == Kind::NeedLocation {
         markup = main_keyboard_for(to.chat);
     }

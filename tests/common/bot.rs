@@ -58,6 +58,11 @@ pub async fn spawn_bot_paced(knowledge: PathBuf, webhook: Option<u16>, limits: O
 }
 
 impl TestBot {
+    /// The bot's data directory (its journal).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     /// Stops the bot as SIGTERM would, once it has received every update,
     /// and checks that it stopped without an error.
     pub async fn stop_after_faults(self) -> FakeTelegram {
