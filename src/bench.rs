@@ -354,6 +354,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         nearest_points: usize,
     },
+    /// Load an HTTP server with keep-alive connections for a fixed time
+    /// (the HTTP part of bench/run); prints throughput and latency as JSON.
+    Http(crate::bench_http::HttpArgs),
 }
 
 /// What `bench engine` prints.
@@ -396,6 +399,7 @@ fn ms(d: Duration) -> f64 {
 pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::process::ExitCode> {
     use crate::search::{Analyzer, ArticleIndex};
     match command {
+        BenchCommand::Http(args) => return crate::bench_http::main(args),
         BenchCommand::Questions { yardstick, extra, seed } => {
             let cases = eval::load(&yardstick)?;
             let (k, _) = Knowledge::load(&paths.knowledge)?;

@@ -25,7 +25,7 @@
 //! - [`check`] and [`grounding`]: what `union-bot check` adds to loading: FAQ
 //!   routing, and every figure and station text found in its cited articles;
 //! - [`eval`]: the yardstick runner; [`bench`]: synthetic knowledge at city
-//!   scale and timings; [`sample`]: generated questions (the benchmark's mix,
+//!   scale and timings, [`bench_http`] the HTTP load generator; [`sample`]: generated questions (the benchmark's mix,
 //!   the unit tests' probes); [`cli`]: the command line.
 //!
 //! No module imports one that imports it (`scripts/module-cycles` checks).
@@ -34,6 +34,7 @@
 
 pub mod answer;
 pub mod bench;
+pub mod bench_http;
 pub mod check;
 pub mod cli;
 pub mod config;
