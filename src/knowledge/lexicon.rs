@@ -35,9 +35,36 @@ pub struct Lexicon {
     /// Words looked for anywhere in a question, before any scoring.
     #[serde(default)]
     pub cues: CueWords,
-    /// Whole messages that greet, thank or ask who the bot is.
+    /// Whole messages that greet or ask who the bot is.
     #[serde(default)]
     pub greetings: Vec<String>,
+    /// Whole messages that thank, acknowledge or say goodbye.
+    #[serde(default)]
+    pub small_talk: SmallTalkWords,
+}
+
+/// The small talk of `synonyms.yaml` (`small_talk:`): whole messages (or
+/// runs of these words, "好的谢谢") answered with a short warm reply and
+/// the menu, never matched against the FAQ nor logged as unanswered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmallTalkWords {
+    /// 谢谢, 多谢, 辛苦了…: answered with "不客气".
+    #[serde(default)]
+    pub thanks: Vec<String>,
+    /// 好的, 收到, 明白了…: an acknowledgement.
+    #[serde(default)]
+    pub ok: Vec<String>,
+    /// 拜拜, 再见…: a goodbye.
+    #[serde(default)]
+    pub bye: Vec<String>,
+}
+
+impl SmallTalkWords {
+    /// Each list with its name in the file.
+    pub fn lists(&self) -> [(&'static str, &[String]); 3] {
+        [("thanks", &self.thanks), ("ok", &self.ok), ("bye", &self.bye)]
+    }
 }
 
 /// The cue words of `synonyms.yaml` (`cues:`), each list one thing a
@@ -93,7 +120,8 @@ impl yaml::Schema for Lexicon {
         Field::optional("question_words", TextList, "[多少, 哪里]"),
         Field::optional("context_words", TextList, "[骑手, 手机]"),
         Field::optional("cues", ListMap, "nearby: [附近, 周边]"),
-        Field::optional("greetings", TextList, "[你好, 谢谢]"),
+        Field::optional("greetings", TextList, "[你好, 在吗]"),
+        Field::optional("small_talk", ListMap, "thanks: [谢谢, 多谢]"),
     ];
 }
 
@@ -125,6 +153,22 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
     }
     for w in lex.greetings.iter().filter(|w| crate::text::normalize(w).replace(' ', "").is_empty()) {
         problems.push(Problem::error(path, line_of_key("greetings"), format!("greetings has \"{w}\", which is empty once normalised")));
+    }
+    let greeting_keys: HashMap<String, &String> = lex.greetings.iter().map(|g| (crate::text::normalize(g).replace(' ', ""), g)).collect();
+    let mut talk: HashMap<String, &'static str> = HashMap::new();
+    for (name, words) in lex.small_talk.lists() {
+        for w in words {
+            let key = crate::text::normalize(w).replace(' ', "");
+            if key.is_empty() {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("small_talk: \"{name}\" has \"{w}\", which is empty once normalised")));
+            } else if let Some(g) = greeting_keys.get(&key) {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("\"{w}\" is both small talk ({name}) and a greeting (\"{g}\"); a message may be one only")));
+            } else if let Some(other) = talk.insert(key, name)
+                && other != name
+            {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("small_talk: \"{w}\" is listed under both \"{other}\" and \"{name}\"")));
+            }
+        }
     }
     let mut owner: HashMap<String, String> = HashMap::new();
     for (canon, variants) in &lex.synonyms {
