@@ -7,13 +7,14 @@
 //! | context | follow-up | answer |
 //! |---|---|---|
 //! | a station | no topic ("几点开门", "它在哪", "怎么走") | that station: address, hours (open now), services |
-//! | a station | asks for a station with a service ("有充电的吗", "附近还有吗") | the stations around it, those that fit first |
+//! | a station | asks for a station with a service ("有充电的吗", "旁边还有吗") | the stations around it, those that fit first |
 //! | a district | no topic, a figure, a station or a service ("有几个", "有充电的吗") | the question asked about that district |
 //! | a FAQ entry | no topic ("要钱吗", "在哪办") | the question asked within the entry's topic, when that is answered confidently |
 //! | a FAQ entry | only a place ("那海淀呢") | the entry's topic with its place swapped (or the place added), when that gives another entry confidently |
 //!
 //! Anything else, and whatever a resolution would not answer confidently, is
-//! answered as the question alone. Without a context nothing here runs.
+//! answered as the question alone; so is a question for the stations near the
+//! worker ("附近有驿站吗" asks for their location, not the last station's). Without a context nothing here runs.
 
 use crate::geo;
 use crate::knowledge::Place;
@@ -54,13 +55,16 @@ impl Engine {
         let norm = text::normalize(question);
         let norm = self.repairer.repair(&norm);
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
-        // Empty, small talk, a greeting, a station named: the question stands alone.
-        if !matches!(self.route(&norm, place), Route::Match { .. } | Route::NeedLocation | Route::Place(_)) {
+        // Empty, small talk, a greeting, a station named, stations near the
+        // worker ("附近有驿站吗": their own location is meant): the question stands alone.
+        let route = self.route(&norm, place);
+        if !matches!(route, Route::Match { .. } | Route::Place(_)) {
             return None;
         }
         let cues = self.cues.read(&norm);
         let own_topic = self.names_own_topic(&norm, place);
-        let wants_stations = cues.nearby || (cues.station && (cues.exists || cues.where_));
+        // "有充电的吗", "哪有喝水的", "旁边还有吗": stations, around the one just answered.
+        let wants_stations = (cues.station && (cues.exists || cues.where_)) || (cues.nearby && !cues.station);
         match context {
             Ref::Station(id) => {
                 let i = *self.station_by_id.get(id)?;
@@ -246,7 +250,7 @@ mod tests {
     fn a_question_with_its_own_topic_ignores_the_context() {
         let e = engine();
         let fushang = station("huairou-fushang");
-        for q in ["怎么入会", "工会电话多少", "欠薪怎么办", "望京有驿站吗"] {
+        for q in ["怎么入会", "工会电话多少", "欠薪怎么办", "望京有驿站吗", "附近有驿站吗"] {
             let alone = e.answer_at(q, MORNING);
             let after = e.answer_in_context_at(q, Some(&fushang), MORNING);
             assert_eq!((after.kind, after.intent.clone()), (alone.kind, alone.intent.clone()), "{q}");

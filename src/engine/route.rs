@@ -129,6 +129,7 @@ impl CueFinder {
         let talk = (!talk_words.is_empty()).then(|| {
             aho_corasick::AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .start_kind(aho_corasick::StartKind::Anchored)
                 .build(&talk_words)
                 .expect("small-talk words build an automaton")
         });
@@ -143,22 +144,23 @@ impl CueFinder {
         if norm.len() > self.talk_max {
             return None;
         }
-        let squeezed = norm.replace(' ', "");
+        let squeezed: std::borrow::Cow<str> = if norm.contains(' ') { norm.replace(' ', "").into() } else { norm.into() };
         let rank = |k: Kind| match k {
             Kind::Goodbye => 2,
             Kind::Thanks => 1,
             _ => 0,
         };
+        // Word after word, each where the last ended (anchored: a message
+        // that does not start with one is left at once).
         let (mut at, mut best): (usize, Option<Kind>) = (0, None);
-        for m in talk.find_iter(&squeezed) {
-            if m.start() != at {
-                return None;
-            }
+        while at < squeezed.len() {
+            let input = aho_corasick::Input::new(squeezed.as_ref()).range(at..).anchored(aho_corasick::Anchored::Yes);
+            let m = talk.find(input)?;
             at = m.end();
             let kind = self.talk_kind[m.pattern().as_usize()];
             best = Some(best.map_or(kind, |b| if rank(kind) > rank(b) { kind } else { b }));
         }
-        best.filter(|_| at == squeezed.len())
+        best
     }
 
     /// The cues of a normalised question.

@@ -197,3 +197,34 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
     }
     lex
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cue list has a word: what is checked here is the rest.
+    const CUES: &str = "cues:\n  nearby: [附近]\n  station: [驿站]\n  where: [在哪]\n  counting: [多少]\n  exists: [有吗]\n";
+
+    fn problems_of(yaml: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        parse(Path::new("synonyms.yaml"), format!("{CUES}{yaml}").as_bytes(), &mut problems);
+        problems.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn small_talk_is_read_and_its_mistakes_are_named() {
+        let mut problems = Vec::new();
+        let text = format!("{CUES}greetings: [你好]\nsmall_talk:\n  thanks: [谢谢]\n  ok: [好的]\n  bye: [拜拜]\n");
+        let lex = parse(Path::new("synonyms.yaml"), text.as_bytes(), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((lex.small_talk.thanks.as_slice(), lex.small_talk.bye.as_slice()), (&["谢谢".to_string()][..], &["拜拜".to_string()][..]));
+        let both = problems_of("greetings: [你好, 谢谢]\nsmall_talk:\n  thanks: [谢谢]\n");
+        assert!(both.iter().any(|p| p.contains("\"谢谢\" is both small talk (thanks) and a greeting") && p.contains(":8:")), "{both:?}");
+        let twice = problems_of("greetings: [你好]\nsmall_talk:\n  thanks: [谢谢]\n  ok: [谢谢]\n");
+        assert!(twice.iter().any(|p| p.contains("under both \"thanks\" and \"ok\"")), "{twice:?}");
+        let empty = problems_of("greetings: [你好]\nsmall_talk:\n  ok: [\"！！\"]\n");
+        assert!(empty.iter().any(|p| p.contains("empty once normalised")), "{empty:?}");
+        let typo = problems_of("greetings: [你好]\nsmall_talk:\n  thank: [谢谢]\n");
+        assert!(!typo.is_empty(), "an unknown list is refused");
+    }
+}
