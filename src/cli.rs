@@ -43,6 +43,11 @@ pub enum Command {
         /// Show how the question was read and the best candidates with their scores.
         #[arg(long)]
         explain: bool,
+        /// Read the question as a follow-up of an answer about REF (the
+        /// `context` of a previous `--json` answer: station_huairou-fushang,
+        /// faq_count-chaoyang, district_chaoyang).
+        #[arg(long, value_name = "REF")]
+        context: Option<String>,
     },
     /// Answer a shared location: the nearest stations.
     Nearby {
@@ -147,7 +152,7 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command, paths: &Paths) -> Result<ExitCode> {
     match command {
-        Command::Ask { question, json, explain } => ask(paths, question, json, explain),
+        Command::Ask { question, json, explain, context } => ask(paths, question, json, explain, context.as_deref()),
         Command::Nearby { lat, lon, json } => nearby(paths, lat, lon, json),
         Command::Eval { file, min_pass, verbose, transforms: Some(spec) } => run_transforms(paths, &file, &spec, min_pass, verbose),
         Command::Eval { file, min_pass, verbose, transforms: None } => run_eval(paths, &file, min_pass, verbose),
@@ -199,17 +204,21 @@ fn print_answer(question: Option<&str>, a: &Answer, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn ask(paths: &Paths, question: Option<String>, json: bool, explain: bool) -> Result<ExitCode> {
+fn ask(paths: &Paths, question: Option<String>, json: bool, explain: bool, context: Option<&str>) -> Result<ExitCode> {
+    let context: Option<crate::engine::Ref> = match context {
+        Some(c) => Some(c.parse().map_err(|e| anyhow::anyhow!("--context {c}: {e}; give the context of a previous answer, such as station_huairou-fushang, faq_count-chaoyang or district_chaoyang"))?),
+        None => None,
+    };
     let engine = open_engine(paths)?;
     if let (true, Some(q)) = (explain, &question) {
         eprint!("{}", engine.explain(q));
     }
     match question {
-        Some(q) => print_answer(Some(&q), &engine.answer(&q), json)?,
+        Some(q) => print_answer(Some(&q), &engine.answer_in_context(&q, context.as_ref()), json)?,
         None if json => {
             for line in std::io::stdin().lock().lines() {
                 let q = line.context("cannot read stdin")?;
-                print_answer(Some(&q), &engine.answer(&q), true)?;
+                print_answer(Some(&q), &engine.answer_in_context(&q, context.as_ref()), true)?;
             }
         }
         None => bail!("give a question: union-bot ask \"怎么加入工会？\" (or --json to read questions from stdin)"),

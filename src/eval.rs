@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::answer::{Answer, Engine};
+use crate::engine::Ref;
 use crate::reply;
 
 /// One case of a question set.
@@ -33,12 +34,24 @@ pub struct Case {
     /// No confident answer exists: the reply must say so and give 12351.
     #[serde(default)]
     pub fallback: bool,
+    /// (optional) `q` is a follow-up of an answer about this reference
+    /// (`station_huairou-fushang`, `faq_count-chaoyang`, `district_chaoyang`).
+    #[serde(default)]
+    pub context: Option<String>,
+    /// (optional) `q` is a follow-up of this question: asked first, its
+    /// answer's context is `q`'s (after `context`, when both are given).
+    #[serde(default)]
+    pub after: Option<String>,
 }
 
 impl Case {
     /// What the case asks, for reports.
     pub fn label(&self) -> String {
         match (&self.q, &self.near) {
+            (Some(q), _) if self.after.is_some() || self.context.is_some() => {
+                let before = self.after.iter().chain(&self.context).map(String::as_str).collect::<Vec<_>>().join(" → ");
+                format!("{q} (after {before})")
+            }
             (Some(q), _) => q.clone(),
             (None, Some([lat, lon])) => format!("📍 {lat}, {lon}"),
             (None, None) => "(empty case)".into(),
@@ -75,13 +88,29 @@ pub struct Outcome {
 /// Reads a question set.
 pub fn load(path: &Path) -> Result<Vec<Case>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    serde_yaml::from_str(&text).with_context(|| format!("{}: not a question set", path.display()))
+    let cases: Vec<Case> = serde_yaml::from_str(&text).with_context(|| format!("{}: not a question set", path.display()))?;
+    for c in &cases {
+        if let Some(r) = &c.context {
+            r.parse::<Ref>().map_err(|e| anyhow::anyhow!("{}: case \"{}\": context \"{r}\": {e}", path.display(), c.label()))?;
+        }
+    }
+    Ok(cases)
+}
+
+/// The context a case's question is asked in: its `context`, then the
+/// answer to its `after` question asked in that.
+fn context_of(engine: &Engine, case: &Case) -> Option<Ref> {
+    let given: Option<Ref> = case.context.as_deref().and_then(|r| r.parse().ok());
+    match &case.after {
+        Some(before) => engine.answer_in_context(before, given.as_ref()).context,
+        None => given,
+    }
 }
 
 /// Runs one case against the engine.
 pub fn run_case(engine: &Engine, case: &Case) -> Outcome {
     let answer = match (&case.q, case.near) {
-        (Some(q), _) => engine.answer(q),
+        (Some(q), _) => engine.answer_in_context(q, context_of(engine, case).as_ref()),
         (None, Some([lat, lon])) => engine.nearby(lat, lon),
         (None, None) => engine.answer(""),
     };

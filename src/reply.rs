@@ -18,6 +18,20 @@ pub fn greeting() -> &'static str {
     "您好！我是工会小助手，专门回答北京工会的服务问题：\n• 找附近的工会驿站（发位置或地名，如“我在望京”）\n• 怎么加入工会、入会有什么好处\n• 互助保障、劳动纠纷、困难帮扶、12351热线等\n直接打字提问就行，也可以点下面的按钮。"
 }
 
+/// Small talk: the short warm replies to thanks, an OK and a goodbye (the
+/// menu of topics follows each, never the self-introduction).
+pub fn thanks() -> &'static str {
+    "不客气！还有问题随时问我，找驿站也可以直接发位置。"
+}
+
+pub fn okay() -> &'static str {
+    "好的！还有别的想问的，直接打字就行。"
+}
+
+pub fn goodbye() -> &'static str {
+    "再见！路上注意安全，有问题随时来问我。"
+}
+
 pub fn empty_question() -> &'static str {
     "我只看得懂文字和位置哦。请打字描述您的问题，比如“怎么入会”“附近有驿站吗”，或者分享您的位置找驿站。"
 }
@@ -343,6 +357,9 @@ pub fn document(a: &Answer) -> Doc {
         Kind::Empty => d.text(empty_question()),
         Kind::Blank => d.text(blank_question()),
         Kind::Greeting => d.text(greeting()),
+        Kind::Thanks => d.text(thanks()),
+        Kind::Okay => d.text(okay()),
+        Kind::Goodbye => d.text(goodbye()),
         Kind::NeedLocation => d.text(need_location()),
         Kind::OutsideBeijing => d.text(outside_beijing()),
         Kind::Fallback => d.text(fallback()),
@@ -395,7 +412,7 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.suggestions.is_empty() {
         d.blank();
-        let label = if a.is_fallback() || matches!(a.kind, Kind::Greeting | Kind::Blank) { TRY_ASKING } else { DID_YOU_MEAN };
+        let label = if a.is_fallback() || a.is_small_talk() || matches!(a.kind, Kind::Greeting | Kind::Blank) { TRY_ASKING } else { DID_YOU_MEAN };
         let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
         d.text(format!("{label}{}", items.join(" / ")));
     }
@@ -483,6 +500,8 @@ pub struct AnswerJson<'a> {
     pub suggestions: Vec<&'a str>,
     pub suggestion_keys: Vec<&'a str>,
     pub stations: &'a [StationHit],
+    /// What the next question may lean on (`ask --context`, the API's `context`).
+    pub context: Option<&'a crate::engine::Ref>,
 }
 
 impl<'a> AnswerJson<'a> {
@@ -498,6 +517,7 @@ impl<'a> AnswerJson<'a> {
             suggestions: a.suggestions.iter().map(|s| s.label.as_str()).collect(),
             suggestion_keys: a.suggestions.iter().map(|s| s.key.as_str()).collect(),
             stations: &a.stations,
+            context: a.context.as_ref(),
         }
     }
 }

@@ -702,3 +702,56 @@ async fn try_the_bot_by_hand() {
         shown = calls.len();
     }
 }
+
+// ---- issue 11: follow-ups in context, small talk
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_is_answered_from_the_last_answer_of_the_same_chat() {
+    let bot = spawn_bot(knowledge_dir(), None).await;
+    let (chat, from) = worker();
+    bot.fake.text(&chat, &from, "富商市场的驿站");
+    let sent = bot.fake.wait_for_sent(WORKER, 2).await;
+    assert!(sent[0].text().contains("富商市场"), "{}", sent[0].text());
+    // "几点开门" names no topic: it is about the station just answered.
+    bot.fake.text(&chat, &from, "几点开门");
+    let sent = bot.fake.wait_for_sent(WORKER, 4).await;
+    let followup = sent[2].text();
+    assert!(followup.contains("富商市场") && followup.contains("开放时间"), "{followup}");
+    assert_eq!(sent[3].method, "sendVenue", "its pin again");
+    // Another chat asking the same has no such context: not 富商市场's answer.
+    let other = tg::private_chat(WORKER + 1, "小李");
+    bot.fake.text(&other, &tg::user(WORKER + 1, "小李"), "几点开门");
+    let theirs = bot.fake.wait_for_sent(WORKER + 1, 1).await;
+    assert!(!theirs[0].text().starts_with("富商市场"), "{}", theirs[0].text());
+    // "那海淀呢" after a district's figure is Haidian's figure.
+    bot.fake.text(&chat, &from, "朝阳有几个驿站");
+    let sent = bot.fake.wait_for_sent(WORKER, 5).await;
+    assert!(sent[4].text().contains("2178"), "{}", sent[4].text());
+    bot.fake.text(&chat, &from, "那海淀呢");
+    let sent = bot.fake.wait_for_sent(WORKER, 6).await;
+    assert!(sent[5].text().contains("2394"), "{}", sent[5].text());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thanks_gets_a_short_warm_reply_with_the_menu_and_is_not_unanswered() {
+    let bot = spawn_bot(knowledge_dir(), None).await;
+    let (chat, from) = worker();
+    for (i, (said, reply)) in [("谢谢！", reply::thanks()), ("好的", reply::okay()), ("拜拜", reply::goodbye())].into_iter().enumerate() {
+        bot.fake.text(&chat, &from, said);
+        let sent = bot.fake.wait_for_sent(WORKER, i + 1).await;
+        let text = sent[i].text();
+        assert!(text.starts_with(reply), "{said}: {text}");
+        assert!(!text.contains(reply::greeting()), "{said}: not the self-introduction");
+        assert!(callback_data(&sent[i]).iter().any(|d| d == "faq_join-how"), "{said}: the menu of topics");
+    }
+    // A question it cannot answer is logged; the small talk is not.
+    bot.fake.text(&chat, &from, "火星上今天下雨吗");
+    bot.fake.wait_for_sent(WORKER, 4).await;
+    bot.fake.text(&tg::private_chat(ADMIN, "管理员"), &tg::user(ADMIN, "管理员"), "/unanswered");
+    let sent = bot.fake.wait_for_sent(ADMIN, 1).await;
+    let report = sent.last().expect("the report").text();
+    assert!(report.contains("火星上今天下雨吗"), "{report}");
+    assert!(!report.contains("谢谢") && !report.contains("好的") && !report.contains("拜拜"), "{report}");
+    bot.stop().await;
+}

@@ -17,6 +17,12 @@ pub enum Kind {
     NeedLocation,
     OutsideBeijing,
     Greeting,
+    /// Small talk (`synonyms.yaml`'s `small_talk`): thanks (谢谢, 多谢)…
+    Thanks,
+    /// … an acknowledgement (好的, 收到)…
+    Okay,
+    /// … or a goodbye (拜拜, 再见): a short warm reply and the menu.
+    Goodbye,
     Fallback,
     /// Only emoji or symbols: nothing the engine can read.
     Empty,
@@ -33,6 +39,9 @@ impl Kind {
             Kind::NeedLocation => Some("need_location"),
             Kind::OutsideBeijing => Some("outside_beijing"),
             Kind::Greeting => Some("greeting"),
+            Kind::Thanks => Some("thanks"),
+            Kind::Okay => Some("okay"),
+            Kind::Goodbye => Some("goodbye"),
             Kind::Blank => Some("blank"),
             Kind::Faq | Kind::Article | Kind::Station | Kind::Fallback | Kind::Empty => None,
         }
@@ -138,6 +147,10 @@ pub struct Answer {
     pub note: Option<Note>,
     /// The district the question was about, when it named a place (for /stats).
     pub district: Option<String>,
+    /// What the next question of the same conversation may lean on (a
+    /// station, a FAQ entry, an article, a district): pass it to
+    /// [`super::Engine::answer_in_context`] with that question.
+    pub context: Option<Ref>,
 }
 
 impl Answer {
@@ -158,12 +171,18 @@ impl Answer {
             place: None,
             note: None,
             district: None,
+            context: about.cloned(),
         }
     }
 
     /// A confident answer that needs no scoring (a greeting, a station, a list of stations).
     pub(super) fn sure(kind: Kind, about: Option<&Ref>) -> Answer {
         Answer { confident: true, score: 1.0, ..Answer::new(kind, about) }
+    }
+
+    /// Whether this is small talk (thanks, OK, goodbye).
+    pub fn is_small_talk(&self) -> bool {
+        matches!(self.kind, Kind::Thanks | Kind::Okay | Kind::Goodbye)
     }
 
     /// Whether this is an honest "I don't know" (the unanswered log records these).

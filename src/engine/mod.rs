@@ -29,6 +29,7 @@ use crate::text;
 
 mod answer;
 mod build;
+mod context;
 mod decide;
 mod faq;
 mod inspect;
@@ -167,6 +168,7 @@ impl Engine {
         let counting = match self.route(norm, place) {
             Route::Empty => return self.opening(Kind::Empty),
             Route::Greeting => return self.opening(Kind::Greeting),
+            Route::SmallTalk(kind) => return self.opening(kind),
             Route::Station(i) => return self.station_answer(i, minute),
             Route::Place(place) => return self.place_answer(place, norm, minute),
             Route::NeedLocation => return Answer::sure(Kind::NeedLocation, None),
@@ -220,6 +222,7 @@ impl Engine {
                 Some(self.passage_answer(pid, None, 1.0, true))
             }
             Ref::Station(id) => self.station_by_id.get(id).map(|&i| self.station_answer(i, geo::beijing_minute_now())),
+            Ref::District(id) => self.district_place(id).map(|d| self.place_answer(d, &text::normalize(&d.name), geo::beijing_minute_now())),
         }
     }
 }

@@ -35,9 +35,10 @@ impl Engine {
         }
     }
 
-    /// The reply to an empty question, or to a greeting: the default topics.
+    /// The reply to an empty question, a greeting or small talk: the default topics.
     pub(super) fn opening(&self, kind: Kind) -> Answer {
-        let mut a = if kind == Kind::Greeting { Answer::sure(kind, None) } else { Answer::new(kind, None) };
+        let sure = matches!(kind, Kind::Greeting | Kind::Thanks | Kind::Okay | Kind::Goodbye);
+        let mut a = if sure { Answer::sure(kind, None) } else { Answer::new(kind, None) };
         a.suggestions = self.default_suggestions();
         a
     }

@@ -1,9 +1,10 @@
 //! [`Ref`]: what an answer is about (a FAQ entry, an article, one passage of
-//! it, a station), with the one text form every channel, the journal and
-//! `check` use. It is printed and parsed here and nowhere else.
+//! it, a station, a district), with the one text form every channel, the
+//! journal and `check` use. It is printed and parsed here and nowhere else.
 //!
 //! The text form is `<kind>_<id>` (`faq_join-how`, `article_004-01`,
-//! `passage_004-01_3`, `station_huairou-1`): only `[A-Za-z0-9_-]`, so that it
+//! `passage_004-01_3`, `station_huairou-1`, `district_chaoyang`, a district
+//! by its `id` in places.yaml): only `[A-Za-z0-9_-]`, so that it
 //! is a Telegram deep-link start parameter as it is (`t.me/<bot>?start=faq_join-how`),
 //! and at most [`Ref::MAX_LEN`] bytes, so that it fits in a button's callback
 //! data. The spellings of earlier versions (`faq:x` and `f:x`, `article:x`
@@ -24,6 +25,9 @@ pub enum Ref {
     Passage { article: String, paragraph: usize },
     /// A station, by id.
     Station(String),
+    /// A district, by its `id` in places.yaml (what a follow-up such as
+    /// "有充电的吗" after "朝阳有驿站吗" is about).
+    District(String),
 }
 
 /// Why a text is not a [`Ref`], or an id cannot be one.
@@ -60,13 +64,14 @@ impl Ref {
             Ref::Article(_) => "article",
             Ref::Passage { .. } => "passage",
             Ref::Station(_) => "station",
+            Ref::District(_) => "district",
         }
     }
 
     /// The id it names (a passage's: its article's).
     pub fn id(&self) -> &str {
         match self {
-            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::Passage { article: id, .. } => id,
+            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::District(id) | Ref::Passage { article: id, .. } => id,
         }
     }
 
@@ -87,7 +92,7 @@ impl Ref {
 impl fmt::Display for Ref {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) => write!(f, "{}_{id}", self.kind()),
+            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::District(id) => write!(f, "{}_{id}", self.kind()),
             Ref::Passage { article, paragraph } => write!(f, "{}_{article}_{paragraph}", self.kind()),
         }
     }
@@ -107,6 +112,7 @@ impl FromStr for Ref {
             "faq" | "f" => Ref::Faq(id.to_string()),
             "article" | "a" => Ref::Article(id.to_string()),
             "station" | "s" => Ref::Station(id.to_string()),
+            "district" => Ref::District(id.to_string()),
             "passage" => {
                 let (article, paragraph) = id.rsplit_once('_').ok_or(RefError::Unknown)?;
                 Ref::Passage { article: article.to_string(), paragraph: paragraph.parse().map_err(|_| RefError::Unknown)? }
@@ -115,6 +121,13 @@ impl FromStr for Ref {
         };
         r.validate()?;
         Ok(r)
+    }
+}
+
+/// A reference is written out as its text form (`ask --json`'s `context`).
+impl serde::Serialize for Ref {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -130,6 +143,7 @@ mod tests {
             Ref::Passage { article: "004-01".into(), paragraph: 3 },
             Ref::Station("st-0a1b2c3d".into()),
             Ref::Station("under_score".into()),
+            Ref::District("chaoyang".into()),
         ] {
             let s = r.to_string();
             assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{s}");

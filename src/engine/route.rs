@@ -7,13 +7,15 @@ use crate::knowledge::{Lexicon, Place};
 use crate::search::FxSet;
 use crate::text;
 
-use super::Engine;
+use super::{Engine, Kind};
 
 /// Where a question goes.
 pub(super) enum Route<'k> {
     /// Nothing left after normalising (emoji, stickers as text, punctuation).
     Empty,
     Greeting,
+    /// Thanks, OK or goodbye ([`Kind::Thanks`], [`Kind::Okay`], [`Kind::Goodbye`]).
+    SmallTalk(Kind),
     /// A station named in the question, by index.
     Station(usize),
     /// Stations near a typed place.
@@ -32,6 +34,9 @@ impl Engine {
         }
         if self.cues.is_greeting(norm) {
             return Route::Greeting;
+        }
+        if let Some(kind) = self.cues.small_talk(norm) {
+            return Route::SmallTalk(kind);
         }
         let cues = self.cues.read(norm);
         if let Some(i) = self.named_station(norm)
@@ -82,7 +87,16 @@ pub(super) struct CueFinder {
     finder: aho_corasick::AhoCorasick,
     cues: Vec<u8>,
     greetings: FxSet<String>,
+    /// The small-talk words (leftmost-longest, spaces removed) and each one's
+    /// kind; `None` when the lexicon lists none.
+    talk: Option<aho_corasick::AhoCorasick>,
+    talk_kind: Vec<Kind>,
+    /// The longest small-talk word, in bytes, times [`TALK_RUN`].
+    talk_max: usize,
 }
+
+/// How many small-talk words one message may string together ("好的 谢谢 拜拜").
+const TALK_RUN: usize = 4;
 
 impl CueFinder {
     pub(super) fn new(lexicon: &Lexicon) -> CueFinder {
@@ -101,7 +115,52 @@ impl CueFinder {
         }
         let finder = aho_corasick::AhoCorasick::new(&words).expect("cue words build an automaton");
         let greetings = lexicon.greetings.iter().map(|g| text::normalize(g).replace(' ', "")).filter(|g| !g.is_empty()).collect();
-        CueFinder { finder, cues, greetings }
+        let (mut talk_words, mut talk_kind) = (Vec::new(), Vec::new());
+        let kinds = [Kind::Thanks, Kind::Okay, Kind::Goodbye];
+        for ((_, list), kind) in lexicon.small_talk.lists().into_iter().zip(kinds) {
+            for w in list.iter().map(|w| text::normalize(w).replace(' ', "")).filter(|w| !w.is_empty()) {
+                if !talk_words.contains(&w) {
+                    talk_words.push(w);
+                    talk_kind.push(kind);
+                }
+            }
+        }
+        let talk_max = talk_words.iter().map(String::len).max().unwrap_or(0) * TALK_RUN;
+        let talk = (!talk_words.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .start_kind(aho_corasick::StartKind::Anchored)
+                .build(&talk_words)
+                .expect("small-talk words build an automaton")
+        });
+        CueFinder { finder, cues, greetings, talk, talk_kind, talk_max }
+    }
+
+    /// The kind of small talk a normalised message is: one small-talk word,
+    /// or a few in a row and nothing else ("好的谢谢"). A goodbye wins over
+    /// thanks, thanks over an acknowledgement.
+    pub(super) fn small_talk(&self, norm: &str) -> Option<Kind> {
+        let talk = self.talk.as_ref()?;
+        if norm.len() > self.talk_max {
+            return None;
+        }
+        let squeezed: std::borrow::Cow<str> = if norm.contains(' ') { norm.replace(' ', "").into() } else { norm.into() };
+        let rank = |k: Kind| match k {
+            Kind::Goodbye => 2,
+            Kind::Thanks => 1,
+            _ => 0,
+        };
+        // Word after word, each where the last ended (anchored: a message
+        // that does not start with one is left at once).
+        let (mut at, mut best): (usize, Option<Kind>) = (0, None);
+        while at < squeezed.len() {
+            let input = aho_corasick::Input::new(squeezed.as_ref()).range(at..).anchored(aho_corasick::Anchored::Yes);
+            let m = talk.find(input)?;
+            at = m.end();
+            let kind = self.talk_kind[m.pattern().as_usize()];
+            best = Some(best.map_or(kind, |b| if rank(kind) > rank(b) { kind } else { b }));
+        }
+        best
     }
 
     /// The cues of a normalised question.
@@ -169,5 +228,28 @@ mod tests {
             assert_eq!([c.nearby, c.station, c.where_, c.counting, c.exists], want, "{q}");
         }
         assert!(finder.is_greeting("你好") && finder.is_greeting("hello") && !finder.is_greeting("你好怎么入会"));
+    }
+
+    #[test]
+    fn small_talk_is_a_whole_message_of_small_talk_words() {
+        let (k, _) = sample::seed_and_regression_questions();
+        let finder = CueFinder::new(&k.lexicon);
+        let talk = |q: &str| finder.small_talk(&text::normalize(q));
+        assert_eq!(talk("谢谢！"), Some(Kind::Thanks));
+        assert_eq!(talk("Thank you"), Some(Kind::Thanks));
+        assert_eq!(talk("好的"), Some(Kind::Okay));
+        assert_eq!(talk("收到 👍"), Some(Kind::Okay));
+        assert_eq!(talk("好的谢谢"), Some(Kind::Thanks));
+        assert_eq!(talk("好的，谢谢，拜拜"), Some(Kind::Goodbye));
+        for q in ["谢谢 怎么入会", "好人", "你好", "怎么入会", "", "谢谢".repeat(20).as_str()] {
+            assert_eq!(talk(q), None, "{q}");
+        }
+        // Every word of each list is read as its own kind.
+        let kinds = [Kind::Thanks, Kind::Okay, Kind::Goodbye];
+        for ((name, list), kind) in k.lexicon.small_talk.lists().into_iter().zip(kinds) {
+            for w in list {
+                assert_eq!(talk(w), Some(kind), "{name}: {w}");
+            }
+        }
     }
 }

@@ -28,6 +28,7 @@ impl Engine {
             a.stations.push(self.hit(i, Some(d), minute));
         }
         self.cite_stations(&mut a);
+        a.context = self.list_context(&a, None);
         a
     }
 
@@ -59,23 +60,47 @@ impl Engine {
                 a.stations.push(self.hit(i, None, minute));
             }
         } else {
-            // Nearest first, but a station that fits the question (24 hours,
-            // parking, drivers) moves up among those within the radius.
-            let mut within: Vec<(usize, f64, f32)> =
-                self.station_index.within(place.lat, place.lon, geo::NEARBY_RADIUS_M).into_iter().map(|(i, d)| (i, d, fit(i))).collect();
-            if within.is_empty() {
-                a.note = Some(Note::NoneWithinRadius);
-                within = self.station_index.nearest(place.lat, place.lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
-            } else {
-                within.sort_by(|x, y| (y.2 > 0.0).cmp(&(x.2 > 0.0)).then(x.1.total_cmp(&y.1)));
-                within.truncate(geo::NEAREST_COUNT);
-            }
-            for (i, d, _) in within {
-                a.stations.push(self.hit(i, Some(d), minute));
-            }
+            self.list_near(&mut a, place.lat, place.lon, fit, minute);
         }
         self.cite_stations(&mut a);
+        a.context = self.list_context(&a, Some(place).filter(|p| p.is_district()));
         a
+    }
+
+    /// The stations around station `i`, those that fit the question first
+    /// ("有充电的吗" after a station's answer). A station whose point is only
+    /// its district's gets its district's stations.
+    pub(super) fn around_station(&self, i: usize, norm: &str, minute: u16) -> Answer {
+        let s = &self.knowledge.stations[i];
+        if !s.locatable()
+            && let Some(d) = self.knowledge.places.iter().find(|p| p.is_district() && strip_district(&p.name) == strip_district(&s.district))
+        {
+            return self.place_answer(d, norm, minute);
+        }
+        let mut a = Answer::sure(Kind::Nearby, None);
+        a.place = Some(s.name.clone());
+        let q = self.query(norm);
+        self.list_near(&mut a, s.lat, s.lon, |j| q.overlap(&self.station_terms[j]), minute);
+        self.cite_stations(&mut a);
+        a.context = self.list_context(&a, None);
+        a
+    }
+
+    /// Lists in `a` the stations within the radius of a point, nearest
+    /// first, but a station that fits the question (24 hours, parking,
+    /// drivers) moves up; when none is within it, the nearest three.
+    fn list_near(&self, a: &mut Answer, lat: f64, lon: f64, fit: impl Fn(usize) -> f32, minute: u16) {
+        let mut within: Vec<(usize, f64, f32)> = self.station_index.within(lat, lon, geo::NEARBY_RADIUS_M).into_iter().map(|(i, d)| (i, d, fit(i))).collect();
+        if within.is_empty() {
+            a.note = Some(Note::NoneWithinRadius);
+            within = self.station_index.nearest(lat, lon, 3).into_iter().map(|(i, d)| (i, d, 0.0)).collect();
+        } else {
+            within.sort_by(|x, y| (y.2 > 0.0).cmp(&(x.2 > 0.0)).then(x.1.total_cmp(&y.1)));
+            within.truncate(geo::NEAREST_COUNT);
+        }
+        for (i, d, _) in within {
+            a.stations.push(self.hit(i, Some(d), minute));
+        }
     }
 }
 

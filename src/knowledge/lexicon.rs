@@ -35,9 +35,36 @@ pub struct Lexicon {
     /// Words looked for anywhere in a question, before any scoring.
     #[serde(default)]
     pub cues: CueWords,
-    /// Whole messages that greet, thank or ask who the bot is.
+    /// Whole messages that greet or ask who the bot is.
     #[serde(default)]
     pub greetings: Vec<String>,
+    /// Whole messages that thank, acknowledge or say goodbye.
+    #[serde(default)]
+    pub small_talk: SmallTalkWords,
+}
+
+/// The small talk of `synonyms.yaml` (`small_talk:`): whole messages (or
+/// runs of these words, "好的谢谢") answered with a short warm reply and
+/// the menu, never matched against the FAQ nor logged as unanswered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmallTalkWords {
+    /// 谢谢, 多谢, 辛苦了…: answered with "不客气".
+    #[serde(default)]
+    pub thanks: Vec<String>,
+    /// 好的, 收到, 明白了…: an acknowledgement.
+    #[serde(default)]
+    pub ok: Vec<String>,
+    /// 拜拜, 再见…: a goodbye.
+    #[serde(default)]
+    pub bye: Vec<String>,
+}
+
+impl SmallTalkWords {
+    /// Each list with its name in the file.
+    pub fn lists(&self) -> [(&'static str, &[String]); 3] {
+        [("thanks", &self.thanks), ("ok", &self.ok), ("bye", &self.bye)]
+    }
 }
 
 /// The cue words of `synonyms.yaml` (`cues:`), each list one thing a
@@ -93,7 +120,8 @@ impl yaml::Schema for Lexicon {
         Field::optional("question_words", TextList, "[多少, 哪里]"),
         Field::optional("context_words", TextList, "[骑手, 手机]"),
         Field::optional("cues", ListMap, "nearby: [附近, 周边]"),
-        Field::optional("greetings", TextList, "[你好, 谢谢]"),
+        Field::optional("greetings", TextList, "[你好, 在吗]"),
+        Field::optional("small_talk", ListMap, "thanks: [谢谢, 多谢]"),
     ];
 }
 
@@ -126,6 +154,22 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
     for w in lex.greetings.iter().filter(|w| crate::text::normalize(w).replace(' ', "").is_empty()) {
         problems.push(Problem::error(path, line_of_key("greetings"), format!("greetings has \"{w}\", which is empty once normalised")));
     }
+    let greeting_keys: HashMap<String, &String> = lex.greetings.iter().map(|g| (crate::text::normalize(g).replace(' ', ""), g)).collect();
+    let mut talk: HashMap<String, &'static str> = HashMap::new();
+    for (name, words) in lex.small_talk.lists() {
+        for w in words {
+            let key = crate::text::normalize(w).replace(' ', "");
+            if key.is_empty() {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("small_talk: \"{name}\" has \"{w}\", which is empty once normalised")));
+            } else if let Some(g) = greeting_keys.get(&key) {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("\"{w}\" is both small talk ({name}) and a greeting (\"{g}\"); a message may be one only")));
+            } else if let Some(other) = talk.insert(key, name)
+                && other != name
+            {
+                problems.push(Problem::error(path, line_of_key("small_talk"), format!("small_talk: \"{w}\" is listed under both \"{other}\" and \"{name}\"")));
+            }
+        }
+    }
     let mut owner: HashMap<String, String> = HashMap::new();
     for (canon, variants) in &lex.synonyms {
         let c = crate::text::normalize(canon);
@@ -152,4 +196,35 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
         }
     }
     lex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cue list has a word: what is checked here is the rest.
+    const CUES: &str = "cues:\n  nearby: [附近]\n  station: [驿站]\n  where: [在哪]\n  counting: [多少]\n  exists: [有吗]\n";
+
+    fn problems_of(yaml: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        parse(Path::new("synonyms.yaml"), format!("{CUES}{yaml}").as_bytes(), &mut problems);
+        problems.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn small_talk_is_read_and_its_mistakes_are_named() {
+        let mut problems = Vec::new();
+        let text = format!("{CUES}greetings: [你好]\nsmall_talk:\n  thanks: [谢谢]\n  ok: [好的]\n  bye: [拜拜]\n");
+        let lex = parse(Path::new("synonyms.yaml"), text.as_bytes(), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((lex.small_talk.thanks.as_slice(), lex.small_talk.bye.as_slice()), (&["谢谢".to_string()][..], &["拜拜".to_string()][..]));
+        let both = problems_of("greetings: [你好, 谢谢]\nsmall_talk:\n  thanks: [谢谢]\n");
+        assert!(both.iter().any(|p| p.contains("\"谢谢\" is both small talk (thanks) and a greeting") && p.contains(":8:")), "{both:?}");
+        let twice = problems_of("greetings: [你好]\nsmall_talk:\n  thanks: [谢谢]\n  ok: [谢谢]\n");
+        assert!(twice.iter().any(|p| p.contains("under both \"thanks\" and \"ok\"")), "{twice:?}");
+        let empty = problems_of("greetings: [你好]\nsmall_talk:\n  ok: [\"！！\"]\n");
+        assert!(empty.iter().any(|p| p.contains("empty once normalised")), "{empty:?}");
+        let typo = problems_of("greetings: [你好]\nsmall_talk:\n  thank: [谢谢]\n");
+        assert!(!typo.is_empty(), "an unknown list is refused");
+    }
 }

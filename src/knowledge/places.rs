@@ -15,6 +15,10 @@ use super::yaml::{self, Field, FieldKind::*};
 #[serde(deny_unknown_fields)]
 pub struct Place {
     pub name: String,
+    /// A short ASCII id (districts: `chaoyang`), the text form of a
+    /// district in a follow-up's context (`district_chaoyang`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(default)]
@@ -51,6 +55,7 @@ impl yaml::Schema for Place {
     const WHAT: &'static str = "地点";
     const FIELDS: &'static [Field] = &[
         Field::required("name", Text, "望京"),
+        Field::optional("id", Text, "chaoyang"),
         Field::optional("aliases", TextList, "[望京SOHO]"),
         Field::optional("kind", Text, "area"),
         Field::optional("district", Text, "朝阳区"),
@@ -74,6 +79,7 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Vec<Plac
         return Vec::new();
     };
     let mut names: HashMap<String, (String, usize)> = HashMap::new();
+    let mut ids: HashMap<String, String> = HashMap::new();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let p = item.value.clone();
@@ -87,6 +93,14 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Vec<Plac
                 item.line_of(&text, "lat"),
                 format!("place \"{}\": coordinates {}, {} are outside Beijing; check that lat and lon are not swapped", p.name, p.lat, p.lon),
             ));
+        }
+        if let Some(id) = &p.id {
+            let id_line = item.line_of(&text, "id");
+            if let Err(e) = crate::engine::Ref::District(id.clone()).validate() {
+                problems.push(Problem::error(path, id_line, format!("place \"{}\": id \"{id}\": {e}", p.name)));
+            } else if let Some(other) = ids.insert(id.clone(), p.name.clone()) {
+                problems.push(Problem::error(path, id_line, format!("id \"{id}\" is used by place \"{other}\" too; an id must name one place")));
+            }
         }
         for n in std::iter::once(&p.name).chain(&p.aliases) {
             let key = crate::text::normalize(n);

@@ -71,6 +71,7 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     if let Some(loc) = location_of(msg) {
         let answer = ctx.nearby(loc.latitude, loc.longitude).await?;
         send_answer_voted(bot, Target::of(msg), &answer, ctx.vote_key(&answer, None).as_deref()).await?;
+        ctx.leave_context(msg.chat.id.0, &answer);
         if loc.live_period.is_some() {
             let nearest = answer.stations.first().map(|h| h.id.as_str());
             ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, Instant::now());
@@ -80,7 +81,7 @@ async fn on_message(bot: &TgBot, msg: &Message, me: &Me, ctx: &Arc<Ctx>) -> Resu
     }
     if let Some(text) = msg.text() {
         let question = strip_mention(text, name);
-        let answer = ctx.answer(question.clone()).await?;
+        let answer = ctx.answer(msg.chat.id.0, question.clone()).await?;
         send_answer_voted(bot, Target::of(msg), &answer, ctx.vote_key(&answer, Some(&question)).as_deref()).await?;
         return Ok(Handled::answered("text", &answer));
     }
@@ -136,7 +137,7 @@ async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command
             // A deep link may name an entry: t.me/<bot>?start=faq_join-how
             // (the text form of an engine `Ref` is a valid start parameter).
             if !payload.trim().is_empty()
-                && let Some(answer) = ctx.answer_ref(payload).await?
+                && let Some(answer) = ctx.answer_ref(chat.id.0, payload).await?
             {
                 send_answer(bot, to.unquoted(), &answer).await?;
                 return Ok(Handled::answered("command", &answer));
@@ -154,7 +155,7 @@ async fn public_command(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>, cmd: Command
                 Command::Join => reply::BUTTON_JOIN,
                 _ => reply::BUTTON_HOTLINE,
             };
-            let answer = ctx.answer_unrecorded(label.to_string()).await?;
+            let answer = ctx.answer_unrecorded(chat.id.0, label.to_string()).await?;
             send_answer(bot, to, &answer).await?;
             Ok(Handled::answered("command", &answer))
         }
@@ -178,6 +179,7 @@ async fn on_edited(bot: &TgBot, msg: &Message, ctx: &Arc<Ctx>) -> Result<Handled
         return Ok(Handled::new("live_location", "unchanged"));
     }
     send_answer(bot, Target::of(msg).unquoted(), &answer).await?;
+    ctx.leave_context(msg.chat.id.0, &answer);
     ctx.moves.answered(live_key(msg), loc.latitude, loc.longitude, nearest, now);
     Ok(Handled::answered("live_location", &answer))
 }
@@ -210,7 +212,7 @@ async fn on_callback(bot: &TgBot, q: &CallbackQuery, ctx: &Arc<Ctx>) -> Result<H
             None => Handled::new("vote", "stale"),
         });
     }
-    match ctx.answer_ref(key.to_string()).await? {
+    match ctx.answer_ref(to.chat.id.0, key.to_string()).await? {
         Some(answer) => {
             send_answer_voted(bot, to, &answer, ctx.vote_key(&answer, None).as_deref()).await?;
             Ok(Handled::answered("callback", &answer))

@@ -9,10 +9,12 @@
 //! - `send` sends replies (HTML parts, buttons, pins; fixed sentences),
 //!   `keyboards` builds the buttons, `admin` the admin commands, menus and
 //!   reports, `flood` the per-user limit, `moves` the live-location tracker,
+//!   `contexts` each chat's last answer's reference (for follow-ups),
 //!   `trace` the per-update log line and the panic guard (public, so the
 //!   fault bench can run the same guard around a handler that panics).
 
 mod admin;
+pub mod contexts;
 mod endpoints;
 mod flood;
 mod keyboards;
@@ -96,24 +98,43 @@ pub struct Ctx {
     pub admins: BTreeSet<u64>,
     flood: flood::Flood,
     moves: moves::Moves,
+    /// Each chat's last answer's reference, for its next question (10 minutes, in memory).
+    contexts: contexts::Contexts,
     users: trace::UserHasher,
     /// Answers waiting for a 👍/👎 (shared with the other channels).
     pub pending: Arc<Pending>,
 }
 
+/// The chat a message or a button press came from (what its context is kept under).
+pub type ChatId = i64;
+
 impl Ctx {
     pub fn new(live: Arc<Live>, journal: Arc<Journal>, admins: BTreeSet<u64>) -> Ctx {
-        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), users: Default::default(), pending: Default::default() }
+        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), contexts: Default::default(), users: Default::default(), pending: Default::default() }
     }
 
-    /// Answers a worker's question and records it in the journal. The engine
+    /// How many chats' conversation contexts are held in memory (bounded by
+    /// [`contexts::CAP`], each for [`contexts::TTL`]).
+    pub fn contexts_held(&self) -> usize {
+        self.contexts.len()
+    }
+
+    /// Remembers what `chat`'s answer leaves for its next question.
+    fn leave_context(&self, chat: ChatId, answer: &Answer) {
+        self.contexts.set(chat, answer.context.clone(), std::time::Instant::now());
+    }
+
+    /// Answers a worker's question in `chat`, read with the context the
+    /// chat's last answer left, and records it in the journal. The engine
     /// runs on the blocking pool: it is CPU work, and a panic in it comes back
     /// as an error instead of unwinding through the dispatcher.
-    async fn answer(self: &Arc<Self>, question: String) -> Result<Answer> {
+    async fn answer(self: &Arc<Self>, chat: ChatId, question: String) -> Result<Answer> {
         let ctx = Arc::clone(self);
         blocking(move || {
-            let answer = ctx.live.engine().answer(&question);
+            let context = ctx.contexts.get(chat, std::time::Instant::now());
+            let answer = ctx.live.engine().answer_in_context(&question, context.as_ref());
             ctx.journal.record(&question, &answer);
+            ctx.leave_context(chat, &answer);
             answer
         })
         .await
@@ -126,12 +147,19 @@ impl Ctx {
     }
 
     /// Answers a question the bot put itself (a command's), not journaled.
-    async fn answer_unrecorded(self: &Arc<Self>, question: String) -> Result<Answer> {
+    async fn answer_unrecorded(self: &Arc<Self>, chat: ChatId, question: String) -> Result<Answer> {
         let ctx = Arc::clone(self);
-        blocking(move || ctx.live.engine().answer(&question)).await
+        blocking(move || {
+            let answer = ctx.live.engine().answer(&question);
+            ctx.leave_context(chat, &answer);
+            answer
+        })
+        .await
     }
 
-    /// The stations near a shared location, recorded (without the position).
+    /// The stations near a shared location, recorded (without the
+    /// position). The caller leaves its context once it is sent (a live
+    /// location's new position may not be).
     async fn nearby(self: &Arc<Self>, lat: f64, lon: f64) -> Result<Answer> {
         let ctx = Arc::clone(self);
         blocking(move || {
@@ -143,9 +171,16 @@ impl Ctx {
     }
 
     /// The answer a button's key stands for; `None` when the key is stale.
-    async fn answer_ref(self: &Arc<Self>, key: String) -> Result<Option<Answer>> {
+    async fn answer_ref(self: &Arc<Self>, chat: ChatId, key: String) -> Result<Option<Answer>> {
         let ctx = Arc::clone(self);
-        blocking(move || ctx.live.engine().answer_ref(&key)).await
+        blocking(move || {
+            let answer = ctx.live.engine().answer_ref(&key);
+            if let Some(a) = &answer {
+                ctx.leave_context(chat, a);
+            }
+            answer
+        })
+        .await
     }
 }
 

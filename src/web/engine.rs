@@ -10,10 +10,10 @@
 //! (`faq_join-how`, `article_004-01`, `station_…`) or one of the fixed
 //! intents (`nearby`, `outside_beijing`, …); `fallback` for a fallback.
 //!
-//! The one seam left: [`ask`] takes the `context` the client sent back (the
-//! previous answer's reference, already read as a [`Ref`]) and does not pass it
-//! on yet: the engine answers each question on its own until
-//! `Engine::answer_in_context` lands (issue 11). That is the one line to change.
+//! [`ask`] passes the `context` the client sent back (the previous answer's
+//! reference, already read as a [`Ref`]) to `Engine::answer_in_context_at`;
+//! the answer's own `context` (in [`AnswerJson`], as in `ask --json`) is
+//! what the client sends back with its next question.
 
 use serde::Serialize;
 
@@ -26,7 +26,8 @@ use crate::{geo, page_text, reply};
 /// An answer as the API returns it: the fields of `ask --json`, and what a
 /// page needs to show it (the text without the lines the page shows as
 /// chips and cards, the source line, the chips, the station cards, the map
-/// links), the reference to send back as context, and the key for a vote.
+/// links), and the key for a vote (the reference to send back as context is
+/// `AnswerJson`'s `context`).
 #[derive(Serialize)]
 pub struct Reply<'a> {
     #[serde(flatten)]
@@ -34,11 +35,6 @@ pub struct Reply<'a> {
     /// The answer's reference: its intent, or `fallback`.
     #[serde(rename = "ref")]
     pub answer_ref: String,
-    /// The answer's own [`Ref`] (a FAQ entry, an article, a station): send it
-    /// back as `context` with the next question. `None` (null) when the
-    /// answer is about nothing one could ask a follow-up of (a fallback, a
-    /// list of stations near a point, a prompt).
-    pub context: Option<String>,
     /// The key for `POST /api/v1/feedback` (valid for the recent answers).
     pub feedback_key: String,
     pub display: Display,
@@ -95,8 +91,7 @@ pub fn parse_ref(r: &str) -> Option<Ref> {
 
 /// Answers a question; `context` is the previous answer's reference (see the module doc).
 pub fn ask(live: &Live, question: &str, context: Option<&Ref>) -> Answer {
-    let _ = context;
-    live.engine().answer_at(question, geo::beijing_minute_now()) // context: wired to Engine::answer_in_context at merge
+    live.engine().answer_in_context_at(question, context, geo::beijing_minute_now())
 }
 
 /// The stations nearest to a point.
@@ -123,7 +118,6 @@ impl<'a> Reply<'a> {
         let answer_ref = ref_of(a);
         Reply {
             json: AnswerJson::new(question, a),
-            context: parse_ref(&answer_ref).map(|r| r.to_string()),
             answer_ref,
             feedback_key,
             display: display(a),
