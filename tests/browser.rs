@@ -113,7 +113,7 @@ async fn connect(driver: &Driver, profile: &std::path::Path, extra_args: &[Strin
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
         .expect("a WebDriver session with headless Chromium");
-    cdp(&c, "Emulation.setDeviceMetricsOverride", json!({ "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 2, "mobile": true })).await;
+    cdp(&c, "Emulation.setDeviceMetricsOverride", json!({ "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": true })).await;
     c
 }
 
