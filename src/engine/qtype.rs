@@ -70,7 +70,7 @@ impl TypeFinder {
 }
 
 /// The "steps" type (怎么, 如何).
-const STEPS: Types = 1;
+pub(super) const STEPS: Types = 1;
 
 /// Whether a FAQ wording of type `wording` is another question than one of
 /// type `asked` on the same topic: the question asks how, the wording
