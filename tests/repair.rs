@@ -91,11 +91,11 @@ fn print_repairs() {
 /// The robustness figures (`union-bot eval ../shared/eval/questions.yaml
 /// --transforms tests/data/transforms.yaml`): every FAQ wording and every
 /// yardstick question turned by each transform must still reach the same
-/// answer. The issue's target is 98 % for each. Traditional characters and
-/// pinyin words meet it; the homophone typo is held at what the repair reaches
-/// today; the filler prefix and the story need the engine to find the part of
-/// a long message that asks (issue 11, engine work): their floors are what the
-/// engine reaches today and are to be raised to 0.98 with that work.
+/// answer. The issue's target is 98 % for each. Traditional characters,
+/// pinyin words, the filler prefix and the story (read by the part of a long
+/// message that asks, `src/engine/asking.rs`) meet it; the homophone typo is
+/// held at what the repair reaches today (96.5 %: typos in station names and
+/// rarer domain words are not repaired yet).
 #[test]
 fn robustness_per_transform() {
     use union_bot::eval::{self, transforms};
@@ -110,8 +110,7 @@ fn robustness_per_transform() {
         let floor = match r.transform {
             transforms::Transform::Traditional | transforms::Transform::Pinyin => 0.98,
             transforms::Transform::Homophone => 0.96,
-            transforms::Transform::Prefix => 0.59,
-            transforms::Transform::Story => 0.44,
+            transforms::Transform::Prefix | transforms::Transform::Story => 0.98,
         };
         assert!(r.total() >= 500, "{}: only {} questions turned", r.transform.name(), r.total());
         assert!(r.rate() >= floor, "{} at {:.1}% < {:.0}%:\n{table}\n{}", r.transform.name(), 100.0 * r.rate(), 100.0 * floor, r.failures.join("\n"));

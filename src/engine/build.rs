@@ -74,7 +74,7 @@ impl Engine {
                 let groups: Vec<(u32, Vec<u32>)> = analyzer.term_groups(q).into_iter().map(|g| (ids.id(&g.full), ids.set_of(&g.subs))).collect();
                 let flat = ids.set_of(&analyzer.terms(q));
                 groups_of_entry.push(groups);
-                wordings.push(Wording { flat, groups: Vec::new(), total: 0.0 });
+                wordings.push(Wording { flat, groups: Vec::new(), total: 0.0, qtype: 0 });
             }
             let mut all_words: Vec<String> = e.questions.iter().flat_map(|q| analyzer.terms(q)).collect();
             all_words.extend(analyzer.terms(&e.topic));
@@ -185,6 +185,15 @@ impl Engine {
         let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
         let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
         let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
+        let asking = super::asking::AskingFinder::new(&knowledge.lexicon.long_messages);
+        let types = super::qtype::TypeFinder::new(&knowledge.lexicon.question_types);
+        let faq_types = knowledge.faq.iter().map(|e| types.of_entry(e)).collect();
+        for (f, e) in faq_terms.iter_mut().zip(&knowledge.faq) {
+            for (w, q) in f.wordings.iter_mut().zip(&e.questions) {
+                w.qtype = types.read(&crate::text::normalize(q));
+            }
+        }
+        let modals = super::focus::ModalFinder::new(&knowledge.lexicon.question_types.modals);
         Engine {
             knowledge,
             tuning,
@@ -212,6 +221,10 @@ impl Engine {
             context_words,
             exact_wordings,
             repairer,
+            asking,
+            types,
+            faq_types,
+            modals,
         }
     }
 }

@@ -50,13 +50,7 @@ impl Engine {
     pub(super) fn decide(&self, ranked: &[(Cand, f32)]) -> Decision {
         let t = &self.tuning;
         let Some(&(top, score)) = ranked.first().filter(|(_, s)| *s >= t.min_score) else {
-            let suggestions = ranked
-                .iter()
-                .filter(|(c, s)| matches!(c, Cand::Faq(_)) && *s >= t.suggest_score)
-                .take(t.fallback_suggestions)
-                .map(|(c, _)| *c)
-                .collect();
-            return Decision::Fallback { score: ranked.first().map(|c| c.1).unwrap_or(0.0), suggestions };
+            return self.fallback(ranked, ranked.first().map(|c| c.1).unwrap_or(0.0));
         };
         // The runner-up that is really a different answer (a FAQ entry citing
         // the top article, or the article a top FAQ entry cites, is the same answer).
@@ -74,6 +68,13 @@ impl Engine {
                 .collect()
         };
         Decision::Answer { top, score, confident, suggestions }
+    }
+
+    /// The honest fallback, offering the closest FAQ topics of `ranked`.
+    pub(super) fn fallback(&self, ranked: &[(Cand, f32)], score: f32) -> Decision {
+        let t = &self.tuning;
+        let suggestions = ranked.iter().filter(|(c, s)| matches!(c, Cand::Faq(_)) && *s >= t.suggest_score).take(t.fallback_suggestions).map(|(c, _)| *c).collect();
+        Decision::Fallback { score, suggestions }
     }
 
     /// Whether two candidates are one answer: the same entry, the same

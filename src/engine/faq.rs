@@ -22,6 +22,8 @@ pub(super) struct Wording {
     pub(super) flat: TermSet,
     pub(super) groups: Vec<WordingWord>,
     pub(super) total: f32,
+    /// What kind of question it is (see `qtype.rs`).
+    pub(super) qtype: super::qtype::Types,
 }
 
 /// A word of a FAQ wording, with its sub-words.
@@ -250,7 +252,10 @@ impl Engine {
             }
             // How much of the wording the question says.
             let said: f32 = wording.groups.iter().map(|g| g.said_by(asked, &self.vocab.weight, self.tuning.sub_word_credit)).sum();
-            best = best.max(self.wording_score(q, inter, said, wording.total));
+            // A wording that asks whether, for a question that asks how (or
+            // the other way round), is another question on the same topic.
+            let kind = if super::qtype::clash(q.qtype, wording.qtype) { self.tuning.question_type_penalty } else { 1.0 };
+            best = best.max(self.wording_score(q, inter, said, wording.total) * kind);
         }
         best
     }
@@ -274,6 +279,9 @@ impl Engine {
         }
         if q.scope_conflict(&self.faq_terms[i].scopes) {
             score *= t.scope_penalty;
+        }
+        if !super::qtype::fits(q.qtype, self.faq_types[i]) {
+            score *= t.question_type_penalty;
         }
         score
     }

@@ -54,11 +54,31 @@ impl Engine {
 
     /// A report of how a question is read and scored, for tuning (`ask --explain`).
     pub fn explain(&self, question: &str) -> String {
-        let q = self.query(question);
         let norm = text::normalize(question);
+        let repaired = self.repairer.repair(&norm);
+        let split = self.asking.split(&repaired);
+        let (q, groups) = match &split {
+            Some((asked, aside)) => {
+                // The groups query_split keeps, in its order.
+                let store = self.index.terms();
+                let mut groups = self.analyzer.question_normalized(asked).1;
+                for g in self.analyzer.question_normalized(aside).1 {
+                    let known = self.vocab.id(store, &g.full).is_some() || g.subs.iter().any(|s| self.vocab.id(store, s).is_some());
+                    if known && !self.asking.is_filler(&g.full) && !groups.iter().any(|o| o.full == g.full) {
+                        groups.push(g);
+                    }
+                }
+                (self.query_split(asked, aside), groups)
+            }
+            None => (self.query(question), self.analyzer.term_groups(question)),
+        };
         let mut out = String::new();
+        if let Some((asked, aside)) = &split {
+            out.push_str(&format!("asks: «{asked}»  aside: «{aside}»\n"));
+        }
+        out.push_str(&format!("type: {:#07b}  ", q.qtype));
         out.push_str("words:");
-        for (g, t) in self.analyzer.term_groups(question).iter().zip(&q.terms) {
+        for (g, t) in groups.iter().zip(&q.terms) {
             out.push_str(&format!(" {}{}({:.2})", g.full, if g.subs.is_empty() { String::new() } else { format!("[{}]", g.subs.join(",")) }, t.weight));
         }
         out.push_str(&format!("  scopes: {:?}\n", q.scopes));

@@ -28,13 +28,16 @@ use crate::search::{Analyzer, ArticleIndex, FxMap, FxSet, Passage};
 use crate::text;
 
 mod answer;
+mod asking;
 mod build;
 mod context;
 mod decide;
 mod faq;
+mod focus;
 mod inspect;
 mod passages;
 mod present;
+mod qtype;
 mod query;
 mod reference;
 mod route;
@@ -99,6 +102,14 @@ pub struct Engine {
     exact_wordings: FxMap<String, usize>,
     /// Reads typos and romanised words as the domain words they stand for.
     repairer: crate::repair::Repairer,
+    /// Finds the part of a long message that asks.
+    asking: asking::AskingFinder,
+    /// Reads what kind of answer a question wants.
+    types: qtype::TypeFinder,
+    /// The question types each FAQ entry answers.
+    faq_types: Vec<qtype::Types>,
+    /// Finds what a whether-question asks about.
+    modals: focus::ModalFinder,
 }
 
 impl Engine {
@@ -154,28 +165,44 @@ impl Engine {
         }
         let norm = text::normalize(question);
         let norm = self.repairer.repair(&norm);
-        let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
-        let mut answer = self.answer_normalized(&norm, place, minute);
+        // A long message is scored on the part that asks, the rest weighed
+        // down; a place named in the rest (a story, a self-introduction)
+        // still counts, unless the question asks what is near the worker now.
+        let split = self.asking.split(&norm);
+        let (asked, aside) = match &split {
+            Some((asked, aside)) => (asked.as_str(), aside.as_str()),
+            None => (&*norm, ""),
+        };
+        let place = match self.place_finder.find(asked) {
+            Some(i) => Some(i),
+            None if !aside.is_empty() && !self.cues.read(asked).nearby => self.place_finder.find(aside),
+            None => None,
+        }
+        .map(|i| &self.knowledge.places[i]);
+        let mut answer = self.answer_normalized(asked, aside, place, minute);
         if answer.district.is_none() {
             answer.district = place.map(|p| if p.is_district() { p.name.clone() } else { p.district.clone() }).filter(|d| !d.is_empty());
         }
         answer
     }
 
-    fn answer_normalized(&self, norm: &str, place: Option<&Place>, minute: u16) -> Answer {
+    /// Answers the normalised question `norm`; `aside` is what a long
+    /// message said besides (see `asking.rs`; empty for most questions).
+    fn answer_normalized(&self, norm: &str, aside: &str, place: Option<&Place>, minute: u16) -> Answer {
         // 3. Route what needs no scoring: it is read off the normalised text,
         //    so it comes before segmenting.
-        let counting = match self.route(norm, place) {
+        let place_aside = place.is_some() && !aside.is_empty() && self.place_finder.find(norm).is_none();
+        let counting = match self.route(norm, place, place_aside) {
             Route::Empty => return self.opening(Kind::Empty),
             Route::Greeting => return self.opening(Kind::Greeting),
             Route::SmallTalk(kind) => return self.opening(kind),
             Route::Station(i) => return self.station_answer(i, minute),
-            Route::Place(place) => return self.place_answer(place, norm, minute),
+            Route::Place(place) => return self.place_answer(place, norm, aside, minute),
             Route::NeedLocation => return Answer::sure(Kind::NeedLocation, None),
             Route::Match { counting } => counting,
         };
         // 2. Segment and weigh the question's words.
-        let q = self.query_normalized(norm);
+        let q = self.query_split(norm, aside);
         // 4. Score FAQ entries (one worded exactly as the question wins), then
         //    the passages that could still matter.
         let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();
@@ -183,7 +210,16 @@ impl Engine {
         let passages = self.passage_candidates(&q, counting, top_two(&cands));
         cands.extend(passages.cands);
         // 5. Decide, and say what was decided.
-        let decision = self.decide(&ranked(cands));
+        let ranked = ranked(cands);
+        let mut decision = self.decide(&ranked);
+        // A whether-question about what the best candidate does not cover
+        // ("驿站能寄存快递吗") is not answered by what shares its topic.
+        if let decide::Decision::Answer { top, score, .. } = &decision
+            && exact.is_none()
+            && self.misses_focus(norm, q.qtype, *top)
+        {
+            decision = self.fallback(&ranked, *score);
+        }
         self.present(decision, &passages.windows)
     }
 

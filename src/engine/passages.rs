@@ -61,6 +61,11 @@ impl Engine {
                 continue;
             };
             s -= t.bm25_rank_cost * rank as f32; // BM25 order breaks ties
+            // A news report tells what was done, not the steps a worker
+            // takes: a question for the steps (怎么入会) prefers the FAQ.
+            if q.qtype & super::qtype::STEPS != 0 {
+                s *= t.question_type_penalty;
+            }
             leader = leader.max(s);
             windows.push((*pid, window));
             let art = self.passages[*pid].article;

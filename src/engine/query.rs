@@ -85,6 +85,8 @@ pub(super) struct Query {
     sub_word_credit: f32,
     /// [`super::Tuning::matched_word_weight`].
     matched_word_weight: f32,
+    /// What kind of answer the question wants (see `qtype.rs`).
+    pub(super) qtype: super::qtype::Types,
 }
 
 /// What a candidate (a mask) covers of a question.
@@ -223,15 +225,60 @@ impl Query {
 impl Engine {
     /// Reads a question (normalising it first).
     pub(super) fn query(&self, question: &str) -> Query {
-        self.query_of(self.analyzer.question(question))
+        let mut q = self.query_of(self.analyzer.question(question));
+        q.qtype = self.types.read(&crate::text::normalize(question));
+        q
     }
 
     /// [`Engine::query`] of a question already normalised.
     pub(super) fn query_normalized(&self, norm: &str) -> Query {
-        self.query_of(self.analyzer.question_normalized(norm))
+        let mut q = self.query_of(self.analyzer.question_normalized(norm));
+        q.qtype = self.types.read(norm);
+        q
     }
 
-    fn query_of(&self, (mut search_terms, groups): (Vec<String>, Vec<TermGroup>)) -> Query {
+    /// [`Engine::query_normalized`] of the part of a long message that asks
+    /// (`asked`), with the words of the rest (`aside`) weighed down: those
+    /// the knowledge has count at [`super::Tuning::aside_weight`] of their
+    /// weight (context words such as 骑手 in full), fillers and the others
+    /// (a story's 下大雨, 衣服) not at all, and the scopes they name only
+    /// when the question names none.
+    pub(super) fn query_split(&self, asked: &str, aside: &str) -> Query {
+        if aside.is_empty() {
+            return self.query_normalized(asked);
+        }
+        let (search_terms, mut groups) = self.analyzer.question_normalized(asked);
+        let own = groups.len();
+        let store = self.index.terms();
+        // A question that names no topic of its own ("这种情况该怎么办" after
+        // the story of unpaid wages) is about the story: the whole message counts.
+        let topical = groups.iter().any(|g| {
+            let known = self.vocab.id(store, &g.full).is_some() || g.subs.iter().any(|s| self.vocab.id(store, s).is_some());
+            known && !self.question_words.contains(&g.full) && !self.context_words.contains(&g.full)
+        });
+        if !topical {
+            let mut q = self.query_normalized(&format!("{aside} {asked}"));
+            q.qtype = self.types.read(asked);
+            return q;
+        }
+        for g in self.analyzer.question_normalized(aside).1 {
+            let known = self.vocab.id(store, &g.full).is_some() || g.subs.iter().any(|s| self.vocab.id(store, s).is_some());
+            if known && !self.asking.is_filler(&g.full) && !groups.iter().any(|o| o.full == g.full) {
+                groups.push(g);
+            }
+        }
+        let mut q = self.query_of_weighed((search_terms, groups), own);
+        q.qtype = self.types.read(asked);
+        q
+    }
+
+    fn query_of(&self, parts: (Vec<String>, Vec<TermGroup>)) -> Query {
+        self.query_of_weighed(parts, usize::MAX)
+    }
+
+    /// The query of these words; those from `aside_from` on are a long
+    /// message's words besides its question (see [`Engine::query_split`]).
+    fn query_of_weighed(&self, (mut search_terms, groups): (Vec<String>, Vec<TermGroup>), aside_from: usize) -> Query {
         let t = &self.tuning;
         let store = self.index.terms();
         let mut terms = Vec::new();
@@ -249,7 +296,9 @@ impl Engine {
             .flat_map(|g| g.subs.iter().filter(|s| **s != g.full).map(String::as_str))
             .collect();
         search_terms.retain(|t| !covered_subs.contains(&t.as_str()) && !self.question_words.contains(t) && !self.context_words.contains(t));
-        for g in groups {
+        let mut aside_scopes = Vec::new();
+        for (gi, g) in groups.into_iter().enumerate() {
+            let aside = gi >= aside_from;
             let full = self.vocab.id(store, &g.full);
             let subs: Vec<(u32, f32)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize]))).collect();
             let weight = match full {
@@ -258,17 +307,23 @@ impl Engine {
             };
             let weight = if weight > 0.0 { weight } else { t.term_weight(&g.full, self.vocab.unknown_weight) };
             if let Some(k) = self.scope_terms.get(&g.full) {
-                scopes.push(*k);
+                if aside { aside_scopes.push(*k) } else { scopes.push(*k) }
             }
             flat.extend(full);
             flat.extend(subs.iter().map(|(id, _)| *id));
             let question_word = self.question_words.contains(&g.full);
             let asks = question_word || self.context_words.contains(&g.full);
             let weight = if question_word { weight * t.question_word_weight } else { weight };
+            // Who asks (我是美团骑手) still counts in full: "能入会吗" after it
+            // asks whether a rider may join.
+            let weight = if aside && !asks { weight * t.aside_weight } else { weight };
             terms.push(QTerm { full, full_bit: None, subs, sub_bits: Vec::new(), full_mask: 0, sub_mask: 0, weight, asks });
         }
         flat.sort_unstable();
         flat.dedup();
+        if scopes.is_empty() {
+            scopes = aside_scopes;
+        }
         scopes.sort_unstable();
         scopes.dedup();
         let total = terms.iter().map(|t| t.weight).sum();
@@ -319,6 +374,7 @@ impl Engine {
             search_terms,
             sub_word_credit: t.sub_word_credit,
             matched_word_weight: t.matched_word_weight,
+            qtype: 0,
         }
     }
 }

@@ -27,8 +27,9 @@ pub(super) enum Route<'k> {
 }
 
 impl Engine {
-    /// Where the normalised question `norm` goes, given the place it names.
-    pub(super) fn route<'k>(&self, norm: &str, place: Option<&'k Place>) -> Route<'k> {
+    /// Where the normalised question `norm` goes, given the place it names
+    /// (`aside`: named only in what a long message said besides the question).
+    pub(super) fn route<'k>(&self, norm: &str, place: Option<&'k Place>, aside: bool) -> Route<'k> {
         if norm.is_empty() {
             return Route::Empty;
         }
@@ -44,8 +45,10 @@ impl Engine {
         {
             return Route::Station(i);
         }
+        // A place named only in a story or a self-introduction ("在海淀这边跑")
+        // is where to look when the question asks where to go for a station.
         if let Some(place) = place
-            && cues.wants_station_near(norm, place)
+            && (if aside { cues.station && cues.where_ && !cues.counting } else { cues.wants_station_near(norm, place) })
         {
             return Route::Place(place);
         }

@@ -35,10 +35,10 @@ impl Engine {
     /// Stations near a typed place. For a district, the stations in it ranked
     /// by how well they fit the question (a driver asking about parking gets
     /// the drivers' station first); for a neighbourhood, the nearest ones.
-    pub(super) fn place_answer(&self, place: &Place, norm: &str, minute: u16) -> Answer {
+    pub(super) fn place_answer(&self, place: &Place, norm: &str, aside: &str, minute: u16) -> Answer {
         let mut a = Answer::sure(Kind::Nearby, None);
         a.place = Some(place.name.clone());
-        let q = self.query(norm);
+        let q = if aside.is_empty() { self.query(norm) } else { self.query_split(norm, aside) };
         let fit = |i: usize| q.overlap(&self.station_terms[i]);
         let stations = &self.knowledge.stations;
         if place.is_district() {

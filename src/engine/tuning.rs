@@ -39,6 +39,10 @@ pub struct Tuning {
     /// A question word (多少, 哪里) tells what kind of answer is wanted, not
     /// what about: it steers the choice but its weight is multiplied by this.
     pub question_word_weight: f32,
+    /// A long message's words besides the part that asks (a filler, a
+    /// self-introduction, a story; see `asking.rs`) weigh this share of
+    /// their weight, when the knowledge has them at all.
+    pub aside_weight: f32,
     /// How much of a word counts when only one of its sub-words matches (in
     /// proportion to the sub-word's own weight, at most the word's).
     pub sub_word_credit: f32,
@@ -54,6 +58,14 @@ pub struct Tuning {
     /// A candidate about another place than the one asked about has its
     /// score multiplied by this.
     pub scope_penalty: f32,
+    /// A FAQ entry that answers another kind of question than the one asked
+    /// (the steps for 怎么, whether for 能不能, a place for 哪里, a time for
+    /// 几点, a figure for 多少; see `qtype.rs`) has its score multiplied by this.
+    pub question_type_penalty: f32,
+    /// A whether-question ("驿站能寄存快递吗") whose best candidate covers less
+    /// than this share of what follows its modal word (能, 可以; topic words
+    /// only) gets the fallback: the knowledge does not say (see `focus.rs`).
+    pub min_focus_coverage: f32,
 
     // --- FAQ entries (README step 4) ---
     /// A wording's score: this times the share of the question it covers …
@@ -116,10 +128,13 @@ impl Default for Tuning {
             single_char_weight: 0.4,
             unknown_weight_share: 0.6,
             question_word_weight: 0.5,
+            aside_weight: 0.15,
             sub_word_credit: 0.7,
             matched_word_weight: 0.5,
             off_topic_penalty: 0.5,
             scope_penalty: 0.7,
+            question_type_penalty: 0.8,
+            min_focus_coverage: 0.5,
             wording_covers: 0.6,
             wording_said: 0.4,
             entry_best_wording: 0.6,
@@ -164,3 +179,4 @@ impl Tuning {
         if chars == 1 { w * self.single_char_weight } else { w }
     }
 }
+

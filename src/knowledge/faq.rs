@@ -27,6 +27,11 @@ pub struct FaqEntry {
     pub sources: Vec<String>,
     #[serde(default)]
     pub follow_ups: Vec<String>,
+    /// Which kinds of question the answer fits (`steps`, `whether`, `where`,
+    /// `when`, `how_many`; see [`super::QuestionTypeWords`]); when empty, the
+    /// engine infers them from the wordings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
     /// Claims of the answer that are deliberately not in the cited articles,
     /// each with the editor's reason (claim → reason); the grounding check
     /// (`crate::grounding`) passes them.
@@ -46,6 +51,7 @@ impl yaml::Schema for FaqEntry {
         Field::required("answer", Text, "打开“北京工会12351”小程序……"),
         Field::required("sources", TextList, "[004-01]"),
         Field::optional("follow_ups", TextList, "[hotline]"),
+        Field::optional("answers", TextList, "[steps, where]"),
         Field::optional("unsourced", TextMap, "{\"2178家\": 报道给的是全市数字}"),
     ];
 }
@@ -130,6 +136,13 @@ pub fn parse(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>, problems: &
                     format!("entry \"{}\" cites article \"{s}\", which is not in knowledge/articles/", e.id),
                 ));
             }
+        }
+        for a in e.answers.iter().filter(|a| !super::QuestionTypeWords::NAMES.contains(&a.as_str())) {
+            problems.push(Problem::error(
+                path,
+                item.line_of(&text, "answers"),
+                format!("entry \"{}\" answers \"{a}\", which is no question type (steps, whether, where, when, how_many)", e.id),
+            ));
         }
         let mut entry = e.clone();
         entry.line = item.line;

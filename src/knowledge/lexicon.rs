@@ -41,6 +41,12 @@ pub struct Lexicon {
     /// Whole messages that thank, acknowledge or say goodbye.
     #[serde(default)]
     pub small_talk: SmallTalkWords,
+    /// How the part of a long message that asks is found (`long_messages:`).
+    #[serde(default)]
+    pub long_messages: LongMessageWords,
+    /// Which kind of answer a question wants (`question_types:`).
+    #[serde(default)]
+    pub question_types: QuestionTypeWords,
 }
 
 /// The small talk of `synonyms.yaml` (`small_talk:`): whole messages (or
@@ -64,6 +70,79 @@ impl SmallTalkWords {
     /// Each list with its name in the file.
     pub fn lists(&self) -> [(&'static str, &[String]); 3] {
         [("thanks", &self.thanks), ("ok", &self.ok), ("bye", &self.bye)]
+    }
+}
+
+/// The words by which the part of a long, voice-typed message that asks is
+/// found (`synonyms.yaml`'s `long_messages:`); see `crate::engine`'s asking.rs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LongMessageWords {
+    /// 嗯, 这个, 打扰一下…: words that say nothing, cut from where a clause starts.
+    #[serde(default)]
+    pub fillers: Vec<String>,
+    /// 我是…骑手, 在…跑了…: who the worker is; `…` stands for a few characters.
+    #[serde(default)]
+    pub self_intro: Vec<String>,
+    /// 想问, 请问, 问一下…: what follows the last of them is the question.
+    #[serde(default)]
+    pub ask_markers: Vec<String>,
+    /// 吗, 怎么, 哪, 多少…: a clause holding one asks.
+    #[serde(default)]
+    pub ask_cues: Vec<String>,
+    /// 了, 今天, 刚才…: a clause before the question holding one (and no
+    /// ask cue) tells a story.
+    #[serde(default)]
+    pub story_words: Vec<String>,
+}
+
+impl LongMessageWords {
+    /// Each list with its name in the file.
+    pub fn lists(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("fillers", &self.fillers),
+            ("self_intro", &self.self_intro),
+            ("ask_markers", &self.ask_markers),
+            ("ask_cues", &self.ask_cues),
+            ("story_words", &self.story_words),
+        ]
+    }
+}
+
+/// The words that say which kind of answer a question wants
+/// (`synonyms.yaml`'s `question_types:`), looked for in the question as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionTypeWords {
+    /// 怎么, 如何, 流程…: the steps.
+    #[serde(default)]
+    pub steps: Vec<String>,
+    /// 能不能, 可以吗…: yes or no.
+    #[serde(default)]
+    pub whether: Vec<String>,
+    /// 哪里, 在哪…: a place.
+    #[serde(default, rename = "where")]
+    pub where_: Vec<String>,
+    /// 几点, 什么时候…: a time.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// 多少, 几个…: a figure.
+    #[serde(default)]
+    pub how_many: Vec<String>,
+    /// 能, 可以, 能不能…: what follows the last of them is what a whether
+    /// question asks about (not a type of its own).
+    #[serde(default)]
+    pub modals: Vec<String>,
+}
+
+impl QuestionTypeWords {
+    /// The type names, in the order of [`QuestionTypeWords::lists`] (also
+    /// what a FAQ entry's `answers:` may say).
+    pub const NAMES: [&'static str; 5] = ["steps", "whether", "where", "when", "how_many"];
+
+    /// Each list with its name in the file.
+    pub fn lists(&self) -> [(&'static str, &[String]); 5] {
+        [("steps", &self.steps), ("whether", &self.whether), ("where", &self.where_), ("when", &self.when), ("how_many", &self.how_many)]
     }
 }
 
@@ -122,6 +201,8 @@ impl yaml::Schema for Lexicon {
         Field::optional("cues", ListMap, "nearby: [附近, 周边]"),
         Field::optional("greetings", TextList, "[你好, 在吗]"),
         Field::optional("small_talk", ListMap, "thanks: [谢谢, 多谢]"),
+        Field::optional("long_messages", ListMap, "fillers: [嗯, 这个]"),
+        Field::optional("question_types", ListMap, "steps: [怎么, 如何]"),
     ];
 }
 
@@ -146,6 +227,25 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Lexicon 
         }
         for w in words.iter().filter(|w| crate::text::normalize(w).is_empty()) {
             problems.push(Problem::error(path, line_of_key("cues"), format!("cues: \"{name}\" has the word \"{w}\", which is empty once normalised")));
+        }
+    }
+    for (name, words) in lex.long_messages.lists() {
+        for w in words.iter().filter(|w| crate::text::normalize(&w.replace('…', "")).is_empty()) {
+            problems.push(Problem::error(path, line_of_key("long_messages"), format!("long_messages: \"{name}\" has the word \"{w}\", which is empty once normalised")));
+        }
+    }
+    for p in &lex.long_messages.self_intro {
+        if p.starts_with('…') || p.ends_with('…') || p.contains("……") {
+            problems.push(Problem::error(
+                path,
+                line_of(p),
+                format!("long_messages: self_intro \"{p}\" must start and end with words, … only between them (我是…骑手)"),
+            ));
+        }
+    }
+    for (name, words) in lex.question_types.lists() {
+        for w in words.iter().chain(&lex.question_types.modals).filter(|w| crate::text::normalize(w).is_empty()) {
+            problems.push(Problem::error(path, line_of_key("question_types"), format!("question_types: \"{name}\" has the word \"{w}\", which is empty once normalised")));
         }
     }
     if lex.greetings.is_empty() {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use articles::Article;
 pub use faq::FaqEntry;
-pub use lexicon::{CueWords, Lexicon, SmallTalkWords};
+pub use lexicon::{CueWords, Lexicon, LongMessageWords, QuestionTypeWords, SmallTalkWords};
 pub use places::{Place, PlaceKind};
 pub use stations::{Hours, Precision, Station};
 
