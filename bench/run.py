@@ -8,6 +8,13 @@ turns (a union-bot run, a baseline run, …), each pinned to the same core when
 reported.
 
     bench/run [--quick] [--scales 16000,100000] [--repeats 3] [--work DIR] [--keep]
+              [--base BIN]
+
+With `--base BIN` a second union-bot binary (built from another commit) is
+measured beside this one on the same corpora and questions, in the same run and
+in turns, and reported side by side with ratios ("this ÷ base"): answering,
+cold start, memory, and the first answer after an edit of faq.yaml, of one
+article and of stations.yaml (see `base_side`, `measure_edits`).
 """
 
 import argparse
@@ -15,6 +22,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -23,7 +31,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "union-bot")
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "union-bot")
 BASELINE = os.path.join(ROOT, "bench", "baseline.py")
 PY = sys.executable
 OUT = os.path.join(ROOT, "bench", "results")
@@ -103,6 +111,182 @@ def version(cmd):
         return "unknown"
 
 
+# ---------------------------------------------------------------- --base: another union-bot, side by side
+
+
+class BaseSide:
+    """The `--base` binary on one corpus: its own data directory (the index
+    format may differ between commits), the index built once untimed, then
+    serving runs taken in turns with this binary's (`serve` is called after
+    each of ours) and cold starts alternating with ours (`finish`)."""
+
+    def __init__(self, name, knowledge, questions, yardstick, args, cpu, work):
+        self.name, self.knowledge, self.args, self.cpu = name, knowledge, args, cpu
+        self.data = os.path.join(work, f"base-data-{name}")
+        self.runs = []
+        log(f"{name}: base binary, building its index")
+        run_json([args.base, "--knowledge", knowledge, "--data", self.data, "bench", "engine", "--questions", questions, "--rounds", "1", "--fresh", "--nearest-points", "100"])
+        self.cmd = [args.base, "--knowledge", knowledge, "--data", self.data, "bench", "engine", "--questions", questions, "--rounds", str(args.rounds), "--nearest-points", "5000"] + (["--yardstick", yardstick] if yardstick else [])
+
+    def serve(self):
+        log(f"{self.name}: base binary answering, run {len(self.runs) + 1}/{self.args.repeats}")
+        self.runs.append(run_json(self.cmd, self.cpu))
+
+    def finish(self, union_cold):
+        """Cold starts of both binaries in turns; returns (ours, the base's report)."""
+        base_cold = [self.args.base, "--knowledge", self.knowledge, "--data", self.data, "ask", COLD_QUESTION]
+        ours, theirs = cold_pair(union_cold, base_cold, self.args.cold, self.cpu)
+        shutil.rmtree(self.data, ignore_errors=True)
+        return ours, {"serve": median_report(self.runs), "cold": theirs}
+
+
+def cold_pair(cmd_a, cmd_b, times, cpu):
+    """Cold starts of two commands taken in turns (a, b, a, b, …), one warm-up each."""
+    cold_start(cmd_a, 1, cpu)
+    cold_start(cmd_b, 1, cpu)
+    a, b = [], []
+    for _ in range(times):
+        a.append(cold_start(cmd_a, 1, cpu))
+        b.append(cold_start(cmd_b, 1, cpu))
+    return merge_cold(a), merge_cold(b)
+
+
+def merge_cold(runs):
+    ms = [r["ms"] for r in runs]
+    return {"ms": statistics.median(ms), "ms_min": min(ms), "ms_max": max(ms), "rss_kb": max(r["rss_kb"] for r in runs), "runs": len(runs)}
+
+
+# What each edit changes (in a copy of the knowledge), and a question whose answer shows it
+# (None: the first answer after the edit is timed, whatever it says).
+EDIT_MARK = "本条已于编辑测试{n}更新"
+
+
+def edit_faq(k, n):
+    """One line of faq.yaml: the hotline entry's answer gets a sentence."""
+    path = os.path.join(k, "faq.yaml")
+    lines = open(path, encoding="utf-8").read().split("\n")
+    at = lines.index("- id: hotline")
+    a = next(i for i in range(at, len(lines)) if lines[i].strip() == "answer: |") + 1
+    lines[a] = re.sub(r"本条已于编辑测试\d+更新。$", "", lines[a]) + EDIT_MARK.format(n=n) + "。"
+    open(path, "w", encoding="utf-8").write("\n".join(lines))
+    return EDIT_MARK.format(n=n)
+
+
+def edit_article(k, n):
+    """One article (the first by name): its last paragraph gets a sentence."""
+    path = os.path.join(k, "articles", sorted(f for f in os.listdir(os.path.join(k, "articles")) if f.endswith(".md"))[0])
+    text = open(path, encoding="utf-8").read().rstrip("\n")
+    text = re.sub(r"本条已于编辑测试\d+更新。$", "", text)
+    open(path, "w", encoding="utf-8").write(text + EDIT_MARK.format(n=n) + "。\n")
+    return None
+
+
+def edit_stations(k, n):
+    """One line of stations.yaml: the first station's address."""
+    path = os.path.join(k, "stations.yaml")
+    lines = open(path, encoding="utf-8").read().split("\n")
+    a = next(i for i, l in enumerate(lines) if l.startswith("  address: "))
+    lines[a] = re.sub(r"（编辑测试\d+）$", "", lines[a]) + f"（编辑测试{n}）"
+    open(path, "w", encoding="utf-8").write("\n".join(lines))
+    return None
+
+
+EDITS = [("faq.yaml, one line", edit_faq), ("one article", edit_article), ("stations.yaml, one line", edit_stations)]
+
+
+def timed_first_answer(cmd, cpu, shows):
+    """Process start to the first line of the answer; checks that the answer shows the edit."""
+    t0 = time.perf_counter()
+    p = subprocess.run(pinned(cmd, cpu), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed (exit {p.returncode})")
+    if shows and shows not in p.stdout:
+        raise RuntimeError(f"{' '.join(cmd)}: the answer does not show the edit ({shows})")
+    return dt * 1e3
+
+
+def measure_edits(name, knowledge, work, args, cpu, times=3):
+    """The first answer after an edit, for both binaries in turns: a process
+    started after the edit (`ask`), on an index built before it. What that
+    costs is whatever the binary rebuilds for the edit. This binary's
+    in-process reload (`bench reload`, when it has the command) is timed
+    from the write to the first answer that shows it."""
+    sides = {"union": BIN, "base": args.base}
+    dirs = {}
+    for side, binary in sides.items():
+        k = os.path.join(work, f"edit-{side}-{name}")
+        shutil.rmtree(k, ignore_errors=True)
+        shutil.copytree(knowledge, k)
+        d = os.path.join(work, f"edit-{side}-{name}-data")
+        shutil.rmtree(d, ignore_errors=True)
+        subprocess.run([binary, "--knowledge", k, "--data", d, "ask", COLD_QUESTION], check=True, stdout=subprocess.DEVNULL)
+        dirs[side] = (k, d)
+    out = {}
+    n = 0
+    for label, edit in EDITS:
+        log(f"{name}: first answer after an edit of {label} ({times}x per binary, in turns)")
+        got = {side: [] for side in sides}
+        for _ in range(times):
+            for side, binary in sides.items():
+                n += 1
+                k, d = dirs[side]
+                shows = edit(k, n)
+                got[side].append(timed_first_answer([binary, "--knowledge", k, "--data", d, "ask", COLD_QUESTION], cpu, shows))
+        out[label] = {side: {"ms": statistics.median(v), "ms_all": v} for side, v in got.items()}
+    reload = reload_in_process(dirs["union"], cpu)
+    if reload:
+        out["reload"] = reload
+    for k, d in dirs.values():
+        shutil.rmtree(k, ignore_errors=True)
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def reload_in_process(dirs, cpu):
+    """`union-bot bench reload` (this binary only, when it has it): each kind of edit
+    made to a running engine, timed from the write to the first answer that shows it."""
+    k, d = dirs
+    p = subprocess.run(pinned([BIN, "--knowledge", k, "--data", d, "bench", "reload"], cpu), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if p.returncode != 0:
+        return None
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def base_section(r, base_label):
+    """This binary and the base side by side on one corpus."""
+    if not r.get("base"):
+        return []
+    u, b = r["union"], r["base"]["serve"]
+    uc, bc = r["union_cold"], r["base"]["cold"]
+    rows = [
+        ("cold start: process start to first answer", uc["ms"], bc["ms"], " ms"),
+        ("peak RSS, answering", u["vm_hwm_kb"] / 1024, b["vm_hwm_kb"] / 1024, " MB"),
+        ("RSS after answering", (u.get("vm_rss_kb") or 0) / 1024, (b.get("vm_rss_kb") or 0) / 1024, " MB"),
+        ("peak RSS, cold start", uc["rss_kb"] / 1024, bc["rss_kb"] / 1024, " MB"),
+        ("ready (load, jieba, open index, matcher)", u["ready_ms"], b["ready_ms"], " ms"),
+        ("answer p50", u["answer"]["p50_us"], b["answer"]["p50_us"], " µs"),
+        ("answer p99", u["answer"]["p99_us"], b["answer"]["p99_us"], " µs"),
+        ("nearest 5 stations p50", u["nearest5"]["p50_us"], b["nearest5"]["p50_us"], " µs"),
+    ]
+    for label, e in (r.get("edits") or {}).items():
+        if label == "reload":
+            continue
+        rows.append((f"first answer after an edit of {label} (new process)", e["union"]["ms"], e["base"]["ms"], " ms"))
+    lines = ["", f"This commit beside the base binary (`{base_label}`), same corpus and questions, in turns:", "",
+             "| | this commit | base | this ÷ base |", "|---|---:|---:|---:|"]
+    for label, x, y, unit in rows:
+        rr = ratio(x, y)
+        lines.append(f"| {label} | {fmt(x, unit)} | {fmt(y, unit)} | {fmt(rr, digits=3) if rr else '–'} |")
+    rel = (r.get("edits") or {}).get("reload")
+    if rel:
+        lines += ["", "This commit's running engine (`bench reload`): from the write to the first answer that shows the edit:", "",
+                  "| edit | live after | what was redone |", "|---|---:|---|"]
+        for e in rel["edits"]:
+            lines.append(f"| {e['edit']} | {fmt(e['ms'], ' ms')} | {e['redone']} |")
+    return lines
+
+
 def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
     """One corpus: union-bot's fresh builds, then serving runs of both sides
     pinned to one core and taken in turns (union-bot, baseline, union-bot, …)
@@ -119,14 +303,22 @@ def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
     union_cmd = [BIN, "--knowledge", knowledge, "--data", data, "bench", "engine", "--questions", questions, "--rounds", str(args.rounds), "--nearest-points", "5000"] + (["--yardstick", yardstick] if yardstick else [])
     base_cmd = [PY, BASELINE, "serve", "--knowledge", knowledge, "--questions", questions, "--rounds", str(rounds)] + (["--yardstick", yardstick] if yardstick else [])
     serve, base = [], []
+    other = BaseSide(name, knowledge, questions, yardstick, args, cpu, work) if args.base else None
     for i in range(args.repeats):
         log(f"{name}: union-bot answering, run {i + 1}/{args.repeats} ({args.rounds} rounds, core {cpu})")
         serve.append(run_json(union_cmd, cpu))
+        if other:
+            other.serve()
         if with_baseline and i < repeats:
             log(f"{name}: baseline building and answering, run {i + 1}/{repeats} ({rounds} rounds, core {cpu})")
             base.append(run_json(base_cmd, cpu))
     res["union"] = median_report(serve)
-    res["union_cold"] = cold_start([BIN, "--knowledge", knowledge, "--data", data, "ask", COLD_QUESTION], args.cold, cpu)
+    union_cold = [BIN, "--knowledge", knowledge, "--data", data, "ask", COLD_QUESTION]
+    if other:
+        res["union_cold"], res["base"] = other.finish(union_cold)
+        res["edits"] = measure_edits(name, knowledge, work, args, cpu)
+    else:
+        res["union_cold"] = cold_start(union_cold, args.cold, cpu)
     if not with_baseline:
         log(f"{name}: baseline skipped (--baseline-max {args.baseline_max})")
         return res
@@ -282,6 +474,7 @@ def markdown(meta, results):
                 f"Baseline: {b['repeats']} run(s) of {b['answer']['samples']:,} timed answers; building its index (segment "
                 f"everything, BM25Okapi) took {fmt(b['index_ms'], ' ms')}, ready (with loading and jieba) {fmt(b['ready_ms'], ' ms')}."
             )
+        out += base_section(r, meta.get("base"))
         slow = u.get("slowest") or []
         if slow:
             out.append("Slowest questions for union-bot (median µs): " + "; ".join(f"{q} ({fmt(t)})" for t, q in slow[:3]) + ".")
@@ -295,6 +488,12 @@ def markdown(meta, results):
         "",
     ]
     return "\n".join(out)
+
+
+def base_label(args):
+    """The base binary as the report names it: `--base-name` (say which commit it
+    was built from), else its path."""
+    return args.base and (args.base_name or os.path.abspath(args.base))
 
 
 def main():
@@ -312,6 +511,9 @@ def main():
     p.add_argument("--yardstick", default=None)
     p.add_argument("--work", default=None, help="where synthetic corpora go (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--base", default=None, help="another union-bot binary (another commit) measured beside this one")
+    p.add_argument("--out", default=OUT, help="where results go (default bench/results)")
+    p.add_argument("--base-name", default=None, help="what to call the base in the report, e.g. 'main 399deaa'")
     args = p.parse_args()
 
     cores = os.cpu_count() or 1
@@ -322,7 +524,8 @@ def main():
         scales = [s for s in scales if s <= 16000]
     work = args.work or tempfile.mkdtemp(prefix="union-bot-bench-")
     os.makedirs(work, exist_ok=True)
-    os.makedirs(OUT, exist_ok=True)
+    out_dir = args.out
+    os.makedirs(out_dir, exist_ok=True)
     knowledge = os.path.join(ROOT, "knowledge")
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -335,6 +538,7 @@ def main():
         "python": platform.python_version(),
         "load_start": loadavg(),
         "yardstick": os.path.relpath(yardstick, ROOT) if yardstick else None,
+        "base": base_label(args),
     }
     questions = os.path.join(work, "questions.txt")
     with open(questions, "w") as f:
@@ -353,12 +557,12 @@ def main():
         shutil.rmtree(os.path.join(work, f"data-{name}"), ignore_errors=True)
     meta["load_end"] = loadavg()
 
-    with open(os.path.join(OUT, "results.json"), "w") as f:
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump({"meta": meta, "results": results}, f, ensure_ascii=False, indent=1)
-    chart(results, os.path.join(OUT, "latency.png"))
-    with open(os.path.join(OUT, "results.md"), "w") as f:
+    chart(results, os.path.join(out_dir, "latency.png"))
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(markdown(meta, results))
-    log(f"wrote {os.path.relpath(OUT, ROOT)}/results.md, results.json, latency.png")
+    log(f"wrote {os.path.relpath(out_dir, ROOT)}/results.md, results.json, latency.png")
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -8,6 +8,8 @@
 //! Everything random is drawn from a seeded [`Rng`], so two runs with the same
 //! seed generate the same questions and the same synthetic knowledge.
 
+mod reload;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -357,6 +359,10 @@ pub enum BenchCommand {
     /// Load an HTTP server with keep-alive connections for a fixed time
     /// (the HTTP part of bench/run); prints throughput and latency as JSON.
     Http(crate::bench_http::HttpArgs),
+    /// Edit faq.yaml, one article and stations.yaml under a running engine
+    /// (it changes --knowledge: give it a copy) and print, as JSON, how long
+    /// each took from the write to the first answer that shows it.
+    Reload,
 }
 
 /// What `bench engine` prints.
@@ -389,6 +395,9 @@ struct EngineReport {
     accuracy_total: Option<usize>,
     vm_hwm_kb: Option<u64>,
     vm_rss_kb: Option<u64>,
+    /// Resident memory (KiB) after each step of opening: knowledge loaded,
+    /// analyzer, index, matcher (where the memory goes).
+    rss_steps_kb: [Option<u64>; 4],
 }
 
 fn ms(d: Duration) -> f64 {
@@ -415,6 +424,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
             let stats = synthesize(&paths.knowledge, &out, passages, stations, seed)?;
             println!("{}", serde_json::to_string(&stats)?);
         }
+        BenchCommand::Reload => reload::main(paths)?,
         BenchCommand::Engine { questions, yardstick, rounds, fresh, nearest_points } => {
             let text = std::fs::read_to_string(&questions).with_context(|| format!("{}: cannot read", questions.display()))?;
             let questions: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
@@ -422,15 +432,19 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 std::fs::remove_dir_all(&paths.data).with_context(|| format!("{}: cannot remove", paths.data.display()))?;
             }
             let t0 = Instant::now();
-            let (knowledge, _) = Knowledge::load(&paths.knowledge)?;
+            let (knowledge, _) = Knowledge::load_kept(&paths.knowledge, Some(&paths.data))?;
             let t1 = Instant::now();
+            let rss_load = proc_status_kb("VmRSS");
             let analyzer = Analyzer::new(&knowledge);
             let t2 = Instant::now();
+            let rss_analyzer = proc_status_kb("VmRSS");
             let (index, index_built) = ArticleIndex::open_or_build(&knowledge, &analyzer, &paths.data)?;
             let t3 = Instant::now();
+            let rss_index = proc_status_kb("VmRSS");
             let passages = index.num_docs();
             let engine = Engine::from_parts(knowledge, analyzer, index);
             let t4 = Instant::now();
+            let rss_steps_kb = [rss_load, rss_analyzer, rss_index, proc_status_kb("VmRSS")];
             let first = questions.first().map(|q| {
                 let t = Instant::now();
                 std::hint::black_box(reply::plain(&engine.answer_at(q, 600)));
@@ -469,6 +483,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 accuracy_total,
                 vm_hwm_kb: proc_status_kb("VmHWM"),
                 vm_rss_kb: proc_status_kb("VmRSS"),
+                rss_steps_kb,
             };
             println!("{}", serde_json::to_string(&report)?);
         }

@@ -32,23 +32,32 @@ impl Changes {
     /// Compares two knowledge bases item by item (FAQ entries, stations,
     /// places, articles), naming each as `faq:<id>`, `station:<id>`, ….
     pub fn between(old: &Knowledge, new: &Knowledge) -> Changes {
-        fn items(k: &Knowledge) -> BTreeMap<String, String> {
+        /// One item, compared by value (a FAQ entry without its line).
+        #[derive(PartialEq)]
+        enum Item<'a> {
+            Faq(crate::knowledge::FaqEntry),
+            Station(&'a crate::knowledge::Station),
+            Place(&'a crate::knowledge::Place),
+            Article(&'a crate::knowledge::Article),
+            Lexicon(&'a crate::knowledge::Lexicon),
+        }
+        fn items(k: &Knowledge) -> BTreeMap<String, Item<'_>> {
             let mut m = BTreeMap::new();
             for e in &k.faq {
                 let mut e = e.clone();
                 e.line = 0;
-                m.insert(format!("faq:{}", e.id), format!("{e:?}"));
+                m.insert(format!("faq:{}", e.id), Item::Faq(e));
             }
             for s in &k.stations {
-                m.insert(format!("station:{}", s.id), format!("{s:?}"));
+                m.insert(format!("station:{}", s.id), Item::Station(s));
             }
             for p in &k.places {
-                m.insert(format!("place:{}", p.name), format!("{p:?}"));
+                m.insert(format!("place:{}", p.name), Item::Place(p));
             }
             for a in &k.articles {
-                m.insert(format!("article:{}", a.id), format!("{a:?}"));
+                m.insert(format!("article:{}", a.id), Item::Article(a));
             }
-            m.insert("synonyms".into(), format!("{:?}", k.lexicon));
+            m.insert("synonyms".into(), Item::Lexicon(&k.lexicon));
             m
         }
         let (a, b) = (items(old), items(new));
@@ -129,7 +138,7 @@ impl Live {
         if let Ok(mut g) = self.seen.write() {
             *g = fp;
         }
-        let (knowledge, warnings) = match Knowledge::load(&self.paths.knowledge) {
+        let (knowledge, warnings) = match Knowledge::load_kept(&self.paths.knowledge, Some(&self.paths.data)) {
             Ok(k) => k,
             Err(problems) => return Outcome::Refused { problems: problems.0 },
         };
@@ -143,12 +152,10 @@ impl Live {
         if !force && let Some(problem) = mass_removal(&old.knowledge, &knowledge, &changes) {
             return Outcome::Refused { problems: vec![problem] };
         }
-        let analyzer = crate::search::Analyzer::new(&knowledge);
-        let index = match crate::search::ArticleIndex::open_or_build(&knowledge, &analyzer, &self.paths.data) {
-            Ok((index, _)) => index,
+        let engine = match rebuild(&old, knowledge, &self.paths) {
+            Ok(engine) => engine,
             Err(e) => return Outcome::Failed { error: format!("{e:#}") },
         };
-        let engine = Engine::from_parts(knowledge, analyzer, index);
         match self.current.write() {
             Ok(mut g) => *g = Arc::new(engine),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(engine),
@@ -156,11 +163,13 @@ impl Live {
         Outcome::Reloaded { changes, warnings }
     }
 
-    /// Watches the knowledge directory by polling its fingerprint every
-    /// `every` (editors often save by writing a new file and renaming it over
-    /// the old one; a fingerprint of names and contents sees that too). Each
-    /// reload that is not `Unchanged` is passed to `report`. Runs on its own
-    /// thread until `stop` is set.
+    /// Watches the knowledge directory: every [`QUICK_LOOK`] the YAML files'
+    /// and the articles directory's sizes and times (a few `stat` calls),
+    /// and every `every` the fingerprint of names and contents (editors often
+    /// save by writing a new file and renaming it over the old one; an
+    /// article rewritten in place changes no directory). A change seen
+    /// either way is reloaded at once. Each reload that is not `Unchanged` is
+    /// passed to `report`. Runs on its own thread until `stop` is set.
     pub fn watch(
         self: &Arc<Self>,
         every: Duration,
@@ -169,10 +178,19 @@ impl Live {
     ) -> std::thread::JoinHandle<()> {
         let live = Arc::clone(self);
         std::thread::spawn(move || {
+            let tick = every.min(QUICK_LOOK);
+            let mut stamp = quick_stamp(&live.paths.knowledge);
+            let mut last_full = std::time::Instant::now();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(every);
+                std::thread::sleep(tick);
+                let now = quick_stamp(&live.paths.knowledge);
+                if now == stamp && last_full.elapsed() < every {
+                    continue;
+                }
+                stamp = now;
+                last_full = std::time::Instant::now();
                 // A file half-written at this instant is refused now and
-                // picked up at the next poll, once the editor's save completes.
+                // picked up at the next look, once the editor's save completes.
                 let outcome = live.reload(false);
                 if !matches!(outcome, Outcome::Unchanged) {
                     report(&outcome);
@@ -180,6 +198,47 @@ impl Live {
             }
         })
     }
+}
+
+/// How often the watcher looks at the knowledge files' sizes and times.
+pub const QUICK_LOOK: Duration = Duration::from_millis(200);
+
+/// The sizes, modification times and inodes of the YAML files and of the
+/// articles directory: what an edit of a YAML file (in place or by rename)
+/// or an added, removed or renamed article changes.
+fn quick_stamp(dir: &std::path::Path) -> u64 {
+    use std::hash::Hasher;
+    use std::os::unix::fs::MetadataExt;
+    let mut h = crate::search::FxHasher::default();
+    for name in [knowledge::FAQ_FILE, knowledge::STATIONS_FILE, knowledge::PLACES_FILE, knowledge::LEXICON_FILE, knowledge::LOOKALIKES_FILE, knowledge::ARTICLES_DIR] {
+        match std::fs::metadata(dir.join(name)) {
+            Ok(m) => {
+                for x in [m.len(), m.mtime() as u64, m.mtime_nsec() as u64, m.ino(), m.ctime_nsec() as u64] {
+                    h.write_u64(x);
+                }
+            }
+            Err(_) => h.write_u8(0),
+        }
+    }
+    h.finish()
+}
+
+/// The engine for new knowledge, redoing only what the edit needs: jieba's
+/// dictionary is loaded again only when the words it is given changed
+/// (synonyms.yaml, station or place names), the article index is rebuilt only
+/// when what it is made of changed (articles, those words, districts), and
+/// station terms are segmented again only when stations changed (see
+/// [`crate::search::StationTerms`]). An edit of faq.yaml redoes the FAQ's
+/// part of the matcher and reads the rest.
+fn rebuild(old: &Engine, knowledge: Knowledge, paths: &Paths) -> Result<Engine> {
+    use crate::search::{Analyzer, ArticleIndex, index_key};
+    let analyzer = if Analyzer::key_of(&knowledge) == old.analyzer().key() { old.analyzer().clone() } else { Analyzer::new(&knowledge) };
+    let index = if index_key(&knowledge, &analyzer) == old.index().key() {
+        old.index().clone()
+    } else {
+        ArticleIndex::open_or_build(&knowledge, &analyzer, &paths.data)?.0
+    };
+    Ok(Engine::from_parts(knowledge, analyzer, index))
 }
 
 /// A problem when an edit removes more than a third of the FAQ entries or of

@@ -152,3 +152,68 @@ fn an_added_entry_is_reported_and_answered() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---------------------------------------------------------------- issue 13: a reload redoes only what the edit needs
+
+/// The files of the data directory, by name.
+fn data_files(data: &std::path::Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(data).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect()
+}
+
+/// Waits (watching as the bot does) until `shows` holds for the engine serving.
+fn wait_live(live: &Live, what: &str, shows: impl Fn(&union_bot::answer::Engine) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !shows(live.engine().as_ref()) {
+        assert!(Instant::now() < deadline, "the edit of {what} did not go live");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
+    let k = knowledge_copy();
+    let data = tempfile::tempdir().unwrap();
+    let live = Arc::new(live(k.path(), data.path()));
+    let stop = Arc::new(AtomicBool::new(false));
+    // The bot's own period: the quick look sees an edited YAML file sooner.
+    let handle = live.watch(Duration::from_secs(2), stop.clone(), |_| {});
+    let first = live.engine();
+    let files = data_files(data.path());
+    assert_eq!(files.iter().filter(|f| f.starts_with("index-")).count(), 1, "{files:?}");
+    assert_eq!(files.iter().filter(|f| f.starts_with("stations-")).count(), 1, "the station terms are kept: {files:?}");
+    assert_eq!(files.iter().filter(|f| f.starts_with("parsed-stations-")).count(), 1, "the parsed stations are kept: {files:?}");
+
+    // faq.yaml, one line: the answer shows it; the index and station files stay as they were.
+    let faq = k.path().join("faq.yaml");
+    std::fs::write(&faq, edit_hotline_answer(&std::fs::read_to_string(&faq).unwrap())).unwrap();
+    wait_live(&live, "faq.yaml", |e| union_bot::reply::plain(&e.answer("工会服务热线是多少")).contains(MARK));
+    let after_faq = live.engine();
+    assert_eq!(after_faq.index().key(), first.index().key(), "a FAQ edit keeps the article index");
+    assert_eq!(after_faq.analyzer().key(), first.analyzer().key(), "and jieba's dictionary");
+    assert_eq!(data_files(data.path()), files, "nothing rebuilt on disk");
+
+    // stations.yaml, one line (an address): the index stays; the station files are redone.
+    let stations = k.path().join("stations.yaml");
+    let text = std::fs::read_to_string(&stations).unwrap();
+    let at = text.find("\n  address: ").unwrap() + 1;
+    let end = at + text[at..].find('\n').unwrap();
+    std::fs::write(&stations, format!("{}（编辑测试）{}", &text[..end], &text[end..])).unwrap();
+    wait_live(&live, "stations.yaml", |e| e.knowledge.stations[0].address.ends_with("（编辑测试）"));
+    let after_stations = live.engine();
+    assert_eq!(after_stations.index().key(), first.index().key(), "an address edit keeps the article index");
+    let now = data_files(data.path());
+    assert_eq!(now.iter().filter(|f| f.starts_with("index-")).collect::<Vec<_>>(), files.iter().filter(|f| f.starts_with("index-")).collect::<Vec<_>>());
+    assert_ne!(now.iter().filter(|f| f.starts_with("parsed-stations-")).collect::<Vec<_>>(), files.iter().filter(|f| f.starts_with("parsed-stations-")).collect::<Vec<_>>(), "the parsed stations are kept anew");
+    let near = union_bot::reply::plain(&after_stations.nearby(after_stations.knowledge.stations[0].lat, after_stations.knowledge.stations[0].lon));
+    assert!(near.contains("（编辑测试）"), "the nearby answer shows the new address: {near}");
+
+    // One article: the index is rebuilt (a new key) and answers from the new text.
+    let article = k.path().join("articles").join("004-01.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{}\n\n编辑测试新增的一段。\n", text.trim_end())).unwrap();
+    wait_live(&live, "one article", |e| e.knowledge.articles.iter().any(|a| a.paragraphs.iter().any(|p| p.contains("编辑测试新增的一段"))));
+    assert_ne!(live.engine().index().key(), first.index().key(), "an article edit rebuilds the index");
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    handle.join().unwrap();
+}

@@ -5,10 +5,11 @@
 //! Done once per knowledge version, never per question.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::geo;
 use crate::knowledge::Knowledge;
-use crate::search::{Analyzer, ArticleIndex, FxMap, PassageTerms, passages, scope_terms};
+use crate::search::{Analyzer, ArticleIndex, FxMap, PassageTerms, StationTerms, passages, scope_terms};
 use crate::text;
 
 use super::faq::{FaqPostings, FaqTerms, Wording, WordingWord};
@@ -39,7 +40,11 @@ impl Interner<'_> {
     }
 
     fn set_of(&mut self, terms: &[String]) -> TermSet {
-        let mut v: Vec<u32> = terms.iter().map(|t| self.id(t)).collect();
+        self.set_of_iter(terms.iter().map(String::as_str))
+    }
+
+    fn set_of_iter<'t>(&mut self, terms: impl Iterator<Item = &'t str>) -> TermSet {
+        let mut v: Vec<u32> = terms.map(|t| self.id(t)).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -47,6 +52,11 @@ impl Interner<'_> {
 }
 
 impl Engine {
+    /// The article index it searches (shared by a reload that keeps it).
+    pub fn index(&self) -> &ArticleIndex {
+        &self.index
+    }
+
     /// Assembles an engine from loaded knowledge, its analyzer and its index,
     /// deciding by `tuning`.
     pub fn from_parts_tuned(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex, tuning: Tuning) -> Engine {
@@ -103,19 +113,14 @@ impl Engine {
                     station_names.push((n, i));
                 }
             }
-            let blob = format!(
-                "{} {} {} {} {} {} {}",
-                s.name,
-                s.aliases.join(" "),
-                s.kind,
-                s.services.join(" "),
-                s.expected_services.join(" "),
-                s.serves.join(" "),
-                s.description
-            );
-            // Not a document for the weights: an imported list of 11,000
-            // stations would otherwise make "驿站" and "喝水" weigh nothing.
-            station_terms.push(ids.set_of(&analyzer.terms(&blob)));
+        }
+        // Not a document for the weights: an imported list of 11,000
+        // stations would otherwise make "驿站" and "喝水" weigh nothing.
+        // Segmented once and kept beside the index (read at every start).
+        let data_dir = index.dir.as_deref().and_then(Path::parent);
+        let kept = StationTerms::load_or_build(&knowledge.stations, &analyzer, data_dir);
+        for i in 0..kept.len() {
+            station_terms.push(ids.set_of_iter(kept.of(i)));
         }
         let station_of: Vec<usize> = station_names.iter().map(|(_, i)| *i).collect();
         let station_names = aho_corasick::AhoCorasick::builder()

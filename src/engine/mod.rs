@@ -116,7 +116,7 @@ impl Engine {
     /// Loads `knowledge_dir`, opens (or builds, when the knowledge changed) the
     /// index in `data_dir`, and prepares the matcher. Returns the warnings too.
     pub fn open(knowledge_dir: &Path, data_dir: &Path) -> Result<(Engine, Vec<Problem>)> {
-        let (knowledge, warnings) = Knowledge::load(knowledge_dir)?;
+        let (knowledge, warnings) = Knowledge::load_kept(knowledge_dir, Some(data_dir))?;
         let analyzer = Analyzer::new(&knowledge);
         let (index, rebuilt) = ArticleIndex::open_or_build(&knowledge, &analyzer, data_dir)?;
         if rebuilt {

@@ -12,6 +12,7 @@ pub mod import;
 pub mod lexicon;
 pub mod lookalikes;
 pub mod places;
+mod station_cache;
 pub mod station_import;
 pub mod stations;
 pub mod yaml;
@@ -129,6 +130,14 @@ impl Knowledge {
     /// Loads and validates everything under `dir`. On success the warnings are
     /// returned beside the knowledge; on any error, every problem is returned.
     pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>), Problems> {
+        Knowledge::load_kept(dir, None)
+    }
+
+    /// [`Knowledge::load`], reading the parsed stations from `data_dir` when
+    /// they were kept there for this very stations.yaml (and keeping them
+    /// there when they were not): at 11,000 stations, parsing and checking
+    /// the YAML was most of a start. Same knowledge, same problems.
+    pub fn load_kept(dir: &Path, data_dir: Option<&Path>) -> Result<(Knowledge, Vec<Problem>), Problems> {
         let mut problems = Vec::new();
         if !dir.is_dir() {
             let cwd = std::env::current_dir().ok();
@@ -142,7 +151,7 @@ impl Knowledge {
         let articles = articles::load_dir(&dir.join(ARTICLES_DIR), &mut problems);
         let article_ids: HashSet<&str> = articles.iter().map(|a| a.id.as_str()).collect();
         let faq = faq::load(&dir.join(FAQ_FILE), &article_ids, &mut problems);
-        let stations = stations::load(&dir.join(STATIONS_FILE), &article_ids, &mut problems);
+        let stations = station_cache::load(&dir.join(STATIONS_FILE), &article_ids, data_dir, &mut problems);
         let places = places::load(&dir.join(PLACES_FILE), &mut problems);
         let lexicon = lexicon::load(&dir.join(LEXICON_FILE), &mut problems);
         let lookalikes = lookalikes::load(&dir.join(LOOKALIKES_FILE), &mut problems);

@@ -167,13 +167,6 @@ impl yaml::Schema for Station {
     ];
 }
 
-pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<Station> {
-    match yaml::read_bytes(path, problems) {
-        Some(bytes) => parse(path, &bytes, article_ids, problems),
-        None => Vec::new(),
-    }
-}
-
 /// Checks the bytes of a `stations.yaml` (named `path` in the problems)
 /// against the article ids, as [`load`] does the file.
 pub fn parse(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>, problems: &mut Vec<Problem>) -> Vec<Station> {

@@ -32,6 +32,8 @@ pub struct Analyzer {
     jieba: Arc<Jieba>,
     canon: Arc<FxMap<String, String>>,
     stop: Arc<FxSet<String>>,
+    /// What the analyzer was made of (see [`Analyzer::key`]).
+    key: u64,
 }
 
 impl Analyzer {
@@ -40,30 +42,28 @@ impl Analyzer {
     /// the lexicon's user words, every synonym, station and place names.
     pub fn new(knowledge: &Knowledge) -> Analyzer {
         let mut jieba = Jieba::new();
-        let lex = &knowledge.lexicon;
-        let mut words: Vec<String> = Vec::new();
-        words.extend(lex.user_words.iter().cloned());
-        for (canon, variants) in &lex.synonyms {
-            words.push(canon.clone());
-            words.extend(variants.iter().cloned());
+        let (words, stop, canon) = inputs(knowledge);
+        for w in &words {
+            jieba.add_word(w, None, None);
         }
-        for s in &knowledge.stations {
-            words.push(s.name.clone());
-            words.extend(s.aliases.iter().cloned());
-        }
-        for p in &knowledge.places {
-            words.push(p.name.clone());
-            words.extend(p.aliases.iter().cloned());
-        }
-        for w in words {
-            let n = normalize(&w);
-            // Only whole words: a phrase with a space would never be one jieba token.
-            if n.chars().count() >= 2 && !n.contains(' ') {
-                jieba.add_word(&n, None, None);
-            }
-        }
-        let stop = lex.stopwords.iter().map(|w| normalize(w)).filter(|w| !w.is_empty()).collect();
-        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(lex.canonical_map().into_iter().collect()), stop: Arc::new(stop) }
+        let key = inputs_key(&words, &stop, &canon);
+        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key }
+    }
+
+    /// A hash of everything the analyzer is made of (the domain words given
+    /// to jieba in their order, the stop words, the synonyms): two analyzers
+    /// with the same key segment every text alike, so what was segmented
+    /// with one (the article index, the station terms) serves the other.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// [`Analyzer::key`] of the analyzer `knowledge` would make, without
+    /// loading jieba's dictionary: a reload whose key did not change keeps
+    /// the analyzer it has.
+    pub fn key_of(knowledge: &Knowledge) -> u64 {
+        let (words, stop, canon) = inputs(knowledge);
+        inputs_key(&words, &stop, &canon)
     }
 
     /// The jieba dictionary (with the domain words added), shared.
@@ -280,6 +280,63 @@ pub fn scope_terms(knowledge: &Knowledge, analyzer: &Analyzer) -> FxMap<String, 
         add(n, COUNTRY);
     }
     out
+}
+
+/// What an analyzer is made of: the domain words jieba gets (the lexicon's
+/// user words, every synonym, station and place names, normalised, in this
+/// order), the stop words and the canonical map.
+#[allow(clippy::type_complexity)]
+fn inputs(knowledge: &Knowledge) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
+    let lex = &knowledge.lexicon;
+    let mut words: Vec<&str> = Vec::new();
+    words.extend(lex.user_words.iter().map(String::as_str));
+    for (canon, variants) in &lex.synonyms {
+        words.push(canon);
+        words.extend(variants.iter().map(String::as_str));
+    }
+    for s in &knowledge.stations {
+        words.push(&s.name);
+        words.extend(s.aliases.iter().map(String::as_str));
+    }
+    for p in &knowledge.places {
+        words.push(&p.name);
+        words.extend(p.aliases.iter().map(String::as_str));
+    }
+    let words = words
+        .into_iter()
+        .map(normalize)
+        // Only whole words: a phrase with a space would never be one jieba token.
+        .filter(|n| n.chars().count() >= 2 && !n.contains(' '))
+        .collect();
+    let mut stop: Vec<String> = lex.stopwords.iter().map(|w| normalize(w)).filter(|w| !w.is_empty()).collect();
+    stop.sort_unstable();
+    stop.dedup();
+    let mut canon: Vec<(String, String)> = lex.canonical_map().into_iter().collect();
+    canon.sort_unstable();
+    (words, stop, canon)
+}
+
+fn inputs_key(words: &[String], stop: &[String], canon: &[(String, String)]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = super::fx::FxHasher::default();
+    let mut put = |s: &str| {
+        h.write(s.as_bytes());
+        // Never part of UTF-8: no two lists of strings hash as one.
+        h.write_u8(0xff);
+    };
+    for w in words {
+        put(w);
+    }
+    put("\u{0}stop");
+    for w in stop {
+        put(w);
+    }
+    put("\u{0}canon");
+    for (a, b) in canon {
+        put(a);
+        put(b);
+    }
+    h.finish()
 }
 
 /// Normalises and cuts out filler phrases (see [`STRIP_BEFORE_SEGMENTING`]).

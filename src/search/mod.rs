@@ -16,6 +16,7 @@
 pub mod analyzer;
 mod fx;
 mod read_only;
+mod station_terms;
 mod terms;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term}
 
 pub use analyzer::{Analyzed, Analyzer, TERM_SEPARATOR, TERMS_TOKENIZER, TermGroup, TermsTokenizer, scope_terms};
 pub use fx::{FxHasher, FxMap, FxSet};
+pub use station_terms::{STATION_TERMS_FORMAT, StationTerms};
 pub use terms::{PassageTerms, Sentence};
 pub use read_only::DataDirError;
 
@@ -86,7 +88,9 @@ pub fn register_tokenizer(index: &Index) {
     index.tokenizers().register(TERMS_TOKENIZER, TermsTokenizer::default());
 }
 
-/// The article index, ready to search.
+/// The article index, ready to search. Cheap to clone (what it holds is
+/// shared): a reload that keeps the articles keeps their index.
+#[derive(Clone)]
 pub struct ArticleIndex {
     /// Kept so the searcher's segments stay open.
     _reader: IndexReader,
@@ -95,8 +99,10 @@ pub struct ArticleIndex {
     fields: Fields,
     /// Passage id of each document, by segment and document id (read once
     /// from the `pid` fast field instead of opening the column per hit).
-    pids: Vec<Vec<u32>>,
-    terms: PassageTerms,
+    pids: std::sync::Arc<Vec<Vec<u32>>>,
+    terms: std::sync::Arc<PassageTerms>,
+    /// [`index_key`] of what it was built from.
+    key: u64,
     /// Where the index lives on disk (`None` when built in RAM).
     pub dir: Option<PathBuf>,
 }
@@ -107,7 +113,7 @@ impl ArticleIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let terms = fill(&index, fields, knowledge, analyzer)?;
-        Self::from_index(index, fields, terms, None)
+        Self::from_index(index, fields, terms, None, index_key(knowledge, analyzer))
     }
 
     /// Opens the index for this knowledge from `data_dir`, building it first
@@ -119,14 +125,15 @@ impl ArticleIndex {
     /// cannot take it (read-only, full, not a directory), it is built in
     /// memory with one warning: the bot answers, slower to start.
     pub fn open_or_build(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<(ArticleIndex, bool)> {
-        let dir = index_dir(data_dir, index_key(knowledge));
+        let key = index_key(knowledge, analyzer);
+        let dir = index_dir(data_dir, key);
         let (schema, fields) = schema();
         if dir.join(READY_MARKER).exists()
             && let Ok(index) = read_only::open(&dir)
             && index.schema() == schema
         {
             match PassageTerms::read(&dir.join(TERMS_FILE)) {
-                Ok(terms) if terms.fits(knowledge) => return Ok((Self::from_index(index, fields, terms, Some(dir))?, false)),
+                Ok(terms) if terms.fits(knowledge) => return Ok((Self::from_index(index, fields, terms, Some(dir), key)?, false)),
                 Ok(_) => tracing::warn!(dir = %dir.display(), "the passage terms do not fit the knowledge; rebuilding the index"),
                 Err(e) => tracing::warn!(dir = %dir.display(), error = %format!("{e:#}"), "cannot read the passage terms; rebuilding the index"),
             }
@@ -149,7 +156,7 @@ impl ArticleIndex {
     pub fn build_on_disk(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<ArticleIndex> {
         let data_error = |e: std::io::Error| anyhow::Error::new(DataDirError { dir: data_dir.to_path_buf(), source: e });
         std::fs::create_dir_all(data_dir).map_err(data_error)?;
-        let key = index_key(knowledge);
+        let key = index_key(knowledge, analyzer);
         let dir = index_dir(data_dir, key);
         let tmp = data_dir.join(format!(".building-{key:016x}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
@@ -181,10 +188,10 @@ impl ArticleIndex {
         };
         remove_stale(data_dir, &dir);
         let index = read_only::open(&dir).map_err(|e| anyhow::anyhow!(crate::messages::index_unreadable(&dir, &read_only::plain(&e))))?;
-        Self::from_index(index, fields, terms, Some(dir))
+        Self::from_index(index, fields, terms, Some(dir), key)
     }
 
-    fn from_index(index: Index, fields: Fields, terms: PassageTerms, dir: Option<PathBuf>) -> Result<ArticleIndex> {
+    fn from_index(index: Index, fields: Fields, terms: PassageTerms, dir: Option<PathBuf>, key: u64) -> Result<ArticleIndex> {
         register_tokenizer(&index);
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
@@ -193,7 +200,7 @@ impl ArticleIndex {
             let col = seg.fast_fields().u64("pid")?;
             pids.push((0..seg.max_doc()).map(|d| col.first(d).map(|p| p as u32).unwrap_or(u32::MAX)).collect());
         }
-        Ok(ArticleIndex { _reader: reader, searcher, fields, pids, terms, dir })
+        Ok(ArticleIndex { _reader: reader, searcher, fields, pids: std::sync::Arc::new(pids), terms: std::sync::Arc::new(terms), key, dir })
     }
 
     /// The best passages for a question's terms: a union of term queries over
@@ -245,6 +252,12 @@ impl ArticleIndex {
     pub fn terms(&self) -> &PassageTerms {
         &self.terms
     }
+
+    /// [`index_key`] of the knowledge and analyzer it was built from: when a
+    /// reload's key is the same, this index serves the new knowledge as it is.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
 }
 
 const READY_MARKER: &str = "READY";
@@ -254,10 +267,37 @@ fn index_dir(data_dir: &Path, key: u64) -> PathBuf {
     data_dir.join(format!("index-{key:016x}"))
 }
 
-/// What names an index on disk: the knowledge's fingerprint and [`INDEX_FORMAT`].
-fn index_key(knowledge: &Knowledge) -> u64 {
-    let hash = crate::text::fnv1a(INDEX_FORMAT.as_bytes(), crate::text::FNV_OFFSET);
-    crate::text::fnv1a(&knowledge.fingerprint.to_le_bytes(), hash)
+/// What names an index on disk: what the index is made of, and nothing
+/// else. The articles (ids, titles, paragraphs), the analyzer that segmented
+/// them ([`Analyzer::key`]: lexicon, station and place names) and the scope
+/// words (districts), with [`INDEX_FORMAT`]. An edit of faq.yaml, or of a
+/// station's address, hours or services, keeps the index.
+pub fn index_key(knowledge: &Knowledge, analyzer: &Analyzer) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    let mut put = |b: &[u8]| {
+        h.write(b);
+        // Never part of UTF-8: no two lists of strings hash as one.
+        h.write_u8(0xff);
+    };
+    put(INDEX_FORMAT.as_bytes());
+    put(&analyzer.key().to_le_bytes());
+    let mut scopes: Vec<(String, u8)> = scope_terms(knowledge, analyzer).into_iter().collect();
+    scopes.sort_unstable();
+    for (t, k) in &scopes {
+        put(t.as_bytes());
+        put(&[*k]);
+    }
+    for a in &knowledge.articles {
+        put(a.id.as_bytes());
+        put(a.title.as_bytes());
+        put(a.subtitle.as_deref().unwrap_or("\u{0}").as_bytes());
+        put(&a.paragraphs.len().to_le_bytes());
+        for p in &a.paragraphs {
+            put(p.as_bytes());
+        }
+    }
+    h.finish()
 }
 
 /// Passages segmented per batch: large enough to keep every core busy, small
