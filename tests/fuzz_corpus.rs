@@ -39,6 +39,16 @@ fn the_redact_corpus_replays() {
     replay("redact", union_bot::harness::redact);
 }
 
+#[test]
+fn the_answer_render_corpus_replays() {
+    replay("answer_render", union_bot::harness::answer_render);
+}
+
+#[test]
+fn the_telegram_update_corpus_replays() {
+    replay("telegram_update", union_bot::harness::telegram::telegram_update);
+}
+
 /// What the fuzzers found, each named by the corpus file that holds it.
 #[test]
 fn the_inputs_that_crashed_stay_fixed() {
