@@ -15,4 +15,5 @@ mod journal;
 mod knowledge;
 mod reload;
 mod repair;
+mod soak;
 mod telegram;
