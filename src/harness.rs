@@ -4,6 +4,8 @@
 //! toolchain, so CI guards what fuzzing found. Each function panics (an
 //! assertion) when an invariant does not hold; any other panic is a bug too.
 //!
+//! - [`answer_render`]: any text as a question, answered and rendered as
+//!   Telegram HTML: parts non-empty, within the limit, HTML Telegram accepts;
 //! - [`knowledge_yaml`]: any bytes as `faq.yaml`, `stations.yaml`,
 //!   `places.yaml` or `synonyms.yaml` (the first byte picks which) give
 //!   problems that name the file and a line inside it, never a panic;
@@ -11,7 +13,12 @@
 //!   line, and what is imported loads back from `stations.yaml` cleanly;
 //! - [`import_page`]: any text as a newspaper page; every article written is
 //!   one the loader reads back;
-//! - [`redact`]: any text; no phone number or long number survives.
+//! - [`redact`]: any text; no phone number or long number survives;
+//! - [`telegram::telegram_update`]: any bytes as a Telegram update, through
+//!   the channel's real handling; every request it sends is one Telegram
+//!   accepts, and nothing fails.
+
+pub mod telegram;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -118,6 +125,31 @@ pub fn import_page(data: &[u8]) {
         assert!(errors.is_empty(), "an imported article does not load back:\n{}\n{md}", errors.join("\n"));
         let back = back.expect("an article without errors loads");
         assert_eq!(back.paragraphs, a.paragraphs, "the paragraphs change on the way through the file");
+    }
+}
+
+/// Any text as a question: normalise → answer over the committed knowledge
+/// → Telegram HTML. No panic; every part non-empty, within Telegram's 4096
+/// characters after its entities are parsed, and HTML the Bot API accepts.
+pub fn answer_render(data: &[u8]) {
+    static ENGINE: std::sync::OnceLock<crate::Engine> = std::sync::OnceLock::new();
+    let Ok(question) = std::str::from_utf8(data) else { return };
+    if question.chars().count() > 10_000 {
+        return;
+    }
+    let engine = ENGINE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (knowledge, _warnings) = crate::knowledge::Knowledge::load(&dir).expect("the committed knowledge loads");
+        crate::Engine::in_ram(knowledge).expect("the engine builds")
+    });
+    let answer = engine.answer(question);
+    let parts = crate::reply::html(&answer);
+    assert!(!parts.is_empty(), "no reply");
+    for part in &parts {
+        let visible = telegram::parse_html(part).unwrap_or_else(|e| panic!("Telegram refuses the HTML ({e}): {part:?}"));
+        assert!(!visible.trim().is_empty(), "an empty part");
+        assert!(crate::reply::telegram_len(&visible) <= crate::reply::TELEGRAM_LIMIT, "a part over the limit");
+        assert!(crate::reply::telegram_len(part) <= crate::reply::TELEGRAM_LIMIT, "a part over the limit before parsing");
     }
 }
 

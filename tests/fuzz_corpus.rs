@@ -39,6 +39,16 @@ fn the_redact_corpus_replays() {
     replay("redact", union_bot::harness::redact);
 }
 
+#[test]
+fn the_answer_render_corpus_replays() {
+    replay("answer_render", union_bot::harness::answer_render);
+}
+
+#[test]
+fn the_telegram_update_corpus_replays() {
+    replay("telegram_update", union_bot::harness::telegram::telegram_update);
+}
+
 /// What the fuzzers found, each named by the corpus file that holds it.
 #[test]
 fn the_inputs_that_crashed_stay_fixed() {
@@ -50,4 +60,6 @@ fn the_inputs_that_crashed_stay_fixed() {
     union_bot::harness::redact(&read("redact", "crash-83d9622c6a3bdb8f37cf0906ebdec4abe0abaa1e"));
     // A photo story whose first sentence is punctuation only got an empty title.
     union_bot::harness::import_page(&read("import_page", "crash-918e5a1ed6cb1c57f0035335044858e8b43a653b"));
+    // A byline alone ("本报讯(记者 刘欣欣)", nothing after it) was imported as an article without text.
+    union_bot::harness::import_page(&read("import_page", "crash-98ccb89debeb9e0f980c75b33e15ef095e5f64a3"));
 }

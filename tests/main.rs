@@ -16,5 +16,6 @@ mod journal;
 mod knowledge;
 mod reload;
 mod repair;
+mod soak;
 mod telegram;
 mod web;

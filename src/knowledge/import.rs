@@ -138,10 +138,15 @@ pub fn split_page(page: &str, source: &str, prefix: &str) -> Vec<Article> {
     }
 
     // 3. Turn drafts into articles.
-    let mut out = Vec::new();
+    let mut out: Vec<Article> = Vec::new();
     for (n, d) in drafts.into_iter().filter(|d| !d.paragraphs.is_empty()).enumerate() {
         let is_first = n == 0;
-        out.push(finish(d, source, &format!("{prefix}-{:02}", n + 1), is_first));
+        let article = finish(d, source, &format!("{prefix}-{:02}", out.len() + 1), is_first);
+        // A byline or a credit alone ("本报讯(记者 刘欣欣)" and nothing after
+        // it) leaves no text: that is no article (the loader would refuse it).
+        if !article.paragraphs.is_empty() {
+            out.push(article);
+        }
     }
     out
 }
@@ -178,6 +183,9 @@ fn finish(d: Draft, source: &str, id: &str, first_on_page: bool) -> Article {
     {
         reporter = Some(credit_name(c));
     }
+    // What the byline or the credit leaves of a paragraph may be nothing; a
+    // paragraph the loader would skip is not kept either.
+    paragraphs.retain(|p| !p.trim().is_empty() && p.trim() != "---");
     let (kicker, title, subtitle) = pick_title(&d.headings, first_on_page);
     let title = title.unwrap_or_else(|| untitled(&paragraphs));
     let mut all = title.clone();

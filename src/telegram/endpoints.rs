@@ -24,6 +24,7 @@ pub async fn message(bot: TgBot, msg: Message, me: Me, ctx: Arc<Ctx>, update: Up
     let trace = Trace::start(&ctx.users, &update);
     let outcome = guard(on_message(&bot, &msg, &me, &ctx)).await;
     trace.finish(&bot, Some(msg.chat.id), outcome).await;
+    ctx.handled();
     Ok(())
 }
 
@@ -31,6 +32,7 @@ pub async fn edited_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>, update: Upd
     let trace = Trace::start(&ctx.users, &update);
     let outcome = guard(on_edited(&bot, &msg, &ctx)).await;
     trace.finish(&bot, Some(msg.chat.id), outcome).await;
+    ctx.handled();
     Ok(())
 }
 
@@ -48,6 +50,7 @@ pub async fn callback_query(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>, update:
     let chat = q.message.as_ref().map(|m| m.chat().id);
     let outcome = guard(on_callback(&bot, &q, &ctx)).await;
     trace.finish(&bot, chat, outcome).await;
+    ctx.handled();
     Ok(())
 }
 

@@ -1,6 +1,11 @@
 //! The per-user flood limit: about 20 messages a minute. The first message
 //! over the limit gets one polite notice ([`crate::reply::slow_down`]); the
 //! rest get silence until the user slows down.
+//!
+//! A user quiet for a whole window is forgotten: at most once a window, the
+//! table drops everyone whose last message is older than that, so it holds
+//! the users of the last two windows at most (and a pass over it costs
+//! nothing per message).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -9,8 +14,6 @@ use std::time::{Duration, Instant};
 /// Messages (and button presses) a user may send per [`WINDOW`].
 pub const LIMIT: usize = 20;
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Above this many users in the table, the quiet ones are forgotten.
-const PRUNE_ABOVE: usize = 10_000;
 
 /// What to do with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +37,14 @@ struct Recent {
 pub struct Flood {
     limit: usize,
     window: Duration,
-    users: Mutex<HashMap<u64, Recent>>,
+    users: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    users: HashMap<u64, Recent>,
+    /// When the quiet users are next forgotten (`None`: at the first message).
+    next_sweep: Option<Instant>,
 }
 
 impl Default for Flood {
@@ -45,7 +55,7 @@ impl Default for Flood {
 
 impl Flood {
     pub fn new(limit: usize, window: Duration) -> Flood {
-        Flood { limit: limit.max(1), window, users: Mutex::new(HashMap::new()) }
+        Flood { limit: limit.max(1), window, users: Mutex::new(Table::default()) }
     }
 
     /// Judges one message from `user` arriving at `now`. A user is over the
@@ -53,15 +63,13 @@ impl Flood {
     /// before this one; every message counts, answered or not, so a user who
     /// keeps flooding stays silenced until they pause.
     pub fn check(&self, user: u64, now: Instant) -> Verdict {
-        let mut users = match self.users.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if users.len() > PRUNE_ABOVE {
-            let window = self.window;
-            users.retain(|_, r| r.times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
+        let mut table = self.lock();
+        let window = self.window;
+        if table.next_sweep.is_none_or(|at| now >= at) {
+            table.users.retain(|_, r| r.times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
+            table.next_sweep = now.checked_add(window);
         }
-        let r = users.entry(user).or_default();
+        let r = table.users.entry(user).or_default();
         let over = r.times.len() >= self.limit && r.times.front().is_some_and(|t| now.saturating_duration_since(*t) < self.window);
         if r.times.len() >= self.limit {
             r.times.pop_front();
@@ -77,6 +85,18 @@ impl Flood {
                 Verdict::Notice
             }
             (true, true) => Verdict::Silence,
+        }
+    }
+
+    /// How many users the table holds (for the per-chat state line).
+    pub fn len(&self) -> usize {
+        self.lock().users.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        match self.users.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
         }
     }
 }
@@ -113,6 +133,24 @@ mod tests {
             assert_eq!(f.check(1, later + Duration::from_millis(i)), Verdict::Answer, "message {i} after the pause");
         }
         assert_eq!(f.check(1, later + Duration::from_millis(50)), Verdict::Notice);
+    }
+
+    #[test]
+    fn quiet_users_are_forgotten_within_two_windows() {
+        let f = Flood::default();
+        let t0 = Instant::now();
+        for user in 0..5_000 {
+            assert_eq!(f.check(user, t0 + Duration::from_millis(user)), Verdict::Answer);
+        }
+        assert_eq!(f.len(), 5_000);
+        // A window later only the users still writing are kept; one flooding
+        // stays silenced (their messages are recent).
+        for i in 0..25 {
+            f.check(9_999, t0 + WINDOW + Duration::from_secs(10) + Duration::from_millis(i));
+        }
+        f.check(1, t0 + 2 * WINDOW + Duration::from_secs(5));
+        assert_eq!(f.len(), 2, "only the two users of the last window are kept");
+        assert_eq!(f.check(9_999, t0 + 2 * WINDOW + Duration::from_secs(6)), Verdict::Silence);
     }
 
     #[test]

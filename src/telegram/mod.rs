@@ -62,6 +62,10 @@ pub const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
 /// The header Telegram puts the webhook's secret token in.
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
+/// Every this many updates handled, the per-chat state's sizes are logged
+/// (at debug level; counts only, see [`Ctx::state`]).
+const STATE_EVERY: u64 = 1000;
+
 /// The commands everyone may use. Their menu descriptions are in
 /// [`crate::reply::COMMANDS`], with every other sentence the bot says.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
@@ -103,6 +107,20 @@ pub struct Ctx {
     users: trace::UserHasher,
     /// Answers waiting for a 👍/👎 (shared with the other channels).
     pub pending: Arc<Pending>,
+    /// Updates handled so far.
+    updates: std::sync::atomic::AtomicU64,
+}
+
+/// The sizes of the per-chat state kept in memory: how many users the flood
+/// limit counts, how many live locations are followed, how many
+/// chats' follow-up contexts are held. Each table forgets
+/// its quiet entries by itself ([`flood`], [`moves`]); these are counts
+/// only, nothing about anyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub flood_users: usize,
+    pub live_tracks: usize,
+    pub contexts: usize,
 }
 
 /// The chat a message or a button press came from (what its context is kept under).
@@ -110,7 +128,25 @@ pub type ChatId = i64;
 
 impl Ctx {
     pub fn new(live: Arc<Live>, journal: Arc<Journal>, admins: BTreeSet<u64>) -> Ctx {
-        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), contexts: Default::default(), users: Default::default(), pending: Default::default() }
+        Ctx { live, journal, admins, flood: Default::default(), moves: Default::default(), contexts: Default::default(), users: Default::default(), pending: Default::default(), updates: Default::default() }
+    }
+
+    /// The per-chat state's sizes now.
+    pub fn state(&self) -> State {
+        State { flood_users: self.flood.len(), live_tracks: self.moves.len(), contexts: self.contexts.len() }
+    }
+
+    /// Counts an update handled; every [`STATE_EVERY`]th logs [`Ctx::state`].
+    fn handled(&self) {
+        let n = self.updates.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % STATE_EVERY == 0 {
+            self.log_state();
+        }
+    }
+
+    fn log_state(&self) {
+        let State { flood_users, live_tracks, contexts } = self.state();
+        tracing::debug!(updates = self.updates.load(Ordering::Relaxed), flood_users, live_tracks, contexts, "per-chat state");
     }
 
     /// How many chats' conversation contexts are held in memory (bounded by
@@ -366,6 +402,7 @@ pub async fn run_shared(shared: Shared, config: TelegramConfig, webhook: Option<
         }
     };
     reporting.abort();
+    ctx.log_state();
     tracing::info!("stopped");
     if conflict.seen.load(Ordering::Relaxed) {
         return Err(anyhow!("another instance is polling Telegram with this bot token (409 Conflict); stopped so that only one serves"));

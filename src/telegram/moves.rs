@@ -3,6 +3,10 @@
 //! a new position is answered only when the worker has moved more than
 //! [`MIN_MOVE_M`] since the last answer *and* the nearest station changed:
 //! otherwise the list would say the same thing again.
+//!
+//! A track not heard of for [`FORGET_AFTER`] is forgotten: at most once a
+//! [`SWEEP_EVERY`], the table drops those, so it holds only the live
+//! locations of the last hours (and a pass over it costs nothing per edit).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,8 +17,9 @@ use crate::geo;
 /// How far (metres) a worker moves before a live location is answered again.
 pub const MIN_MOVE_M: f64 = 500.0;
 /// Tracks not heard of for this long are forgotten.
-const FORGET_AFTER: Duration = Duration::from_secs(6 * 3600);
-const PRUNE_ABOVE: usize = 10_000;
+pub const FORGET_AFTER: Duration = Duration::from_secs(6 * 3600);
+/// How often the forgotten tracks are dropped.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Whose live location: (chat id, user id). Kept in memory only, never logged.
 pub type Key = (i64, u64);
@@ -29,26 +34,36 @@ struct Track {
 /// The last answered position of each live location.
 #[derive(Default)]
 pub struct Moves {
-    tracks: Mutex<HashMap<Key, Track>>,
+    tracks: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    tracks: HashMap<Key, Track>,
+    /// When the forgotten tracks are next dropped (`None`: at the first answer).
+    next_sweep: Option<Instant>,
 }
 
 impl Moves {
     /// Remembers the position just answered and the nearest station named.
     pub fn answered(&self, key: Key, lat: f64, lon: f64, nearest: Option<&str>, now: Instant) {
-        let mut tracks = self.lock();
-        if tracks.len() > PRUNE_ABOVE {
-            tracks.retain(|_, t| now.saturating_duration_since(t.heard) < FORGET_AFTER);
+        let mut table = self.lock();
+        if table.next_sweep.is_none_or(|at| now >= at) {
+            table.tracks.retain(|_, t| now.saturating_duration_since(t.heard) < FORGET_AFTER);
+            table.next_sweep = now.checked_add(SWEEP_EVERY);
         }
-        tracks.insert(key, Track { lat, lon, nearest: nearest.map(str::to_string), heard: now });
+        table.tracks.insert(key, Track { lat, lon, nearest: nearest.map(str::to_string), heard: now });
     }
 
     /// Whether a new position deserves a new answer. An untracked live
     /// location (the bot restarted, or it was never answered) is news only
     /// when `news_if_untracked`.
     pub fn is_news(&self, key: Key, lat: f64, lon: f64, nearest: Option<&str>, news_if_untracked: bool, now: Instant) -> bool {
-        let mut tracks = self.lock();
-        match tracks.get_mut(&key) {
+        let mut table = self.lock();
+        match table.tracks.get_mut(&key) {
             None => news_if_untracked,
+            // Forgotten, though not yet swept: as if untracked.
+            Some(t) if now.saturating_duration_since(t.heard) >= FORGET_AFTER => news_if_untracked,
             Some(t) => {
                 t.heard = now;
                 geo::haversine_m(t.lat, t.lon, lat, lon) > MIN_MOVE_M && t.nearest.as_deref() != nearest
@@ -56,7 +71,12 @@ impl Moves {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Track>> {
+    /// How many live locations are followed (for the per-chat state line).
+    pub fn len(&self) -> usize {
+        self.lock().tracks.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         match self.tracks.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -84,6 +104,24 @@ mod tests {
         // Another chat's live location is tracked apart.
         assert!(!m.is_news((2, 1), FUSHANG.0, FUSHANG.1, None, false, now));
         assert!(m.is_news((2, 1), FUSHANG.0, FUSHANG.1, None, true, now));
+    }
+
+    #[test]
+    fn tracks_not_heard_of_are_forgotten() {
+        let m = Moves::default();
+        let t0 = Instant::now();
+        for chat in 0..3_000 {
+            m.answered((chat, 1), FUSHANG.0, FUSHANG.1, Some("a"), t0);
+        }
+        assert_eq!(m.len(), 3_000);
+        // One is still heard of; the rest go quiet.
+        assert!(!m.is_news((7, 1), FUSHANG.0, FUSHANG.1, Some("a"), true, t0 + FORGET_AFTER / 2));
+        // Past FORGET_AFTER a quiet track counts as untracked even before a sweep...
+        assert!(!m.is_news((8, 1), FUSHANG.0, FUSHANG.1, Some("a"), false, t0 + FORGET_AFTER));
+        assert!(m.is_news((8, 1), FUSHANG.0, FUSHANG.1, Some("a"), true, t0 + FORGET_AFTER));
+        // ...and the next answer sweeps them away.
+        m.answered((9_999, 1), FUSHANG.0, FUSHANG.1, Some("a"), t0 + FORGET_AFTER + Duration::from_secs(1));
+        assert_eq!(m.len(), 2, "the track heard of half-way and the new one are kept");
     }
 
     #[test]

@@ -201,6 +201,12 @@ impl FakeTelegram {
         self.shared.lock().calls.clone()
     }
 
+    /// Takes every request recorded so far, leaving none: a long run (the
+    /// soak) looks at each once, and the fake's memory stays small.
+    pub fn take_calls(&self) -> Vec<Call> {
+        std::mem::take(&mut self.shared.lock().calls)
+    }
+
     /// The requests refused as Telegram would have refused them.
     pub fn refused(&self) -> Vec<Call> {
         self.calls().into_iter().filter(|c| c.error.is_some()).collect()
