@@ -57,7 +57,7 @@ impl Engine {
         let place = self.place_finder.find(&norm).map(|i| &self.knowledge.places[i]);
         // Empty, small talk, a greeting, a station named, stations near the
         // worker ("附近有驿站吗": their own location is meant): the question stands alone.
-        let route = self.route(&norm, place);
+        let route = self.route(&norm, place, false);
         if !matches!(route, Route::Match { .. } | Route::Place(_)) {
             return None;
         }
@@ -109,7 +109,7 @@ impl Engine {
                     },
                     // "要钱吗" after 怎么入会: asked within the topic; the entry
                     // itself again means the follow-up added nothing it answers.
-                    None => self.confident_answer(&format!("{topic} {norm}"), minute).filter(other),
+                    None => self.confident_answer(&format!("{} {norm}", self.types.strip(&topic)), minute).filter(other),
                 }
             }
             Ref::Article(_) | Ref::Passage { .. } => None,

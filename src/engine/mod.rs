@@ -258,7 +258,7 @@ impl Engine {
                 Some(self.passage_answer(pid, None, 1.0, true))
             }
             Ref::Station(id) => self.station_by_id.get(id).map(|&i| self.station_answer(i, geo::beijing_minute_now())),
-            Ref::District(id) => self.district_place(id).map(|d| self.place_answer(d, &text::normalize(&d.name), geo::beijing_minute_now())),
+            Ref::District(id) => self.district_place(id).map(|d| self.place_answer(d, &text::normalize(&d.name), "", geo::beijing_minute_now())),
         }
     }
 }

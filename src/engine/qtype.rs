@@ -51,6 +51,21 @@ impl TypeFinder {
         if found & !WHETHER != 0 { found & !WHETHER } else { found }
     }
 
+    /// `norm` without its question-type words: an entry's topic ("怎么入会")
+    /// lent to a follow-up ("要钱吗") gives its subject, not its type.
+    pub(super) fn strip(&self, norm: &str) -> String {
+        let Some(f) = &self.finder else { return norm.to_string() };
+        let mut out = String::with_capacity(norm.len());
+        let mut at = 0;
+        for m in f.find_iter(norm) {
+            out.push_str(&norm[at..m.start()]);
+            out.push(' ');
+            at = m.end();
+        }
+        out.push_str(&norm[at..]);
+        out
+    }
+
     /// The types an entry answers: those its editor lists, or else those
     /// that two of its wordings ask at least.
     pub(super) fn of_entry(&self, e: &FaqEntry) -> Types {

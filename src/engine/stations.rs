@@ -75,7 +75,7 @@ impl Engine {
         if !s.locatable()
             && let Some(d) = self.knowledge.places.iter().find(|p| p.is_district() && strip_district(&p.name) == strip_district(&s.district))
         {
-            return self.place_answer(d, norm, minute);
+            return self.place_answer(d, norm, "", minute);
         }
         let mut a = Answer::sure(Kind::Nearby, None);
         a.place = Some(s.name.clone());
