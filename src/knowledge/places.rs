@@ -96,8 +96,11 @@ pub fn parse(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Vec<Plac
         }
         if let Some(id) = &p.id {
             let id_line = item.line_of(&text, "id");
-            if let Err(e) = crate::engine::Ref::District(id.clone()).validate() {
-                problems.push(Problem::error(path, id_line, format!("place \"{}\": id \"{id}\": {e}", p.name)));
+            // The id goes into a reference (district_<id>) in button data: the rules of FAQ ids.
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                problems.push(Problem::error(path, id_line, format!("place \"{}\": id \"{id}\": use only a-z, 0-9 and '-' (ids go into button data)", p.name)));
+            } else if id.len() > 40 {
+                problems.push(Problem::error(path, id_line, format!("place \"{}\": id \"{id}\" is longer than 40 characters", p.name)));
             } else if let Some(other) = ids.insert(id.clone(), p.name.clone()) {
                 problems.push(Problem::error(path, id_line, format!("id \"{id}\" is used by place \"{other}\" too; an id must name one place")));
             }

@@ -9,7 +9,6 @@
 //! parsed at every load and its problems are reported as before.
 
 use std::collections::HashSet;
-use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use super::stations::{Hours, Station};
 use super::yaml::{self, Schema};
 use super::Problem;
-use crate::search::FxHasher;
 
 const FORMAT: &str = "union-bot parsed stations v1";
 const PREFIX: &str = "parsed-stations-";
@@ -56,11 +54,11 @@ pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, cache_dir: Option<&
 }
 
 fn key(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>) -> u64 {
-    let mut h = FxHasher::default();
+    let mut h = crate::text::FNV_OFFSET;
     let mut put = |b: &[u8]| {
-        h.write(b);
+        h = crate::text::fnv1a(b, h);
         // Never part of UTF-8: no two lists of strings hash as one.
-        h.write_u8(0xff);
+        h = crate::text::fnv1a(&[0xff], h);
     };
     put(FORMAT.as_bytes());
     for f in Station::FIELDS {
@@ -73,7 +71,7 @@ fn key(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>) -> u64 {
     for id in ids {
         put(id.as_bytes());
     }
-    h.finish()
+    h
 }
 
 fn file(dir: &Path, key: u64) -> PathBuf {
