@@ -62,4 +62,6 @@ fn the_inputs_that_crashed_stay_fixed() {
     union_bot::harness::import_page(&read("import_page", "crash-918e5a1ed6cb1c57f0035335044858e8b43a653b"));
     // A byline alone ("本报讯(记者 刘欣欣)", nothing after it) was imported as an article without text.
     union_bot::harness::import_page(&read("import_page", "crash-98ccb89debeb9e0f980c75b33e15ef095e5f64a3"));
+    // A mention entity reaching past the text made teloxide's parse_entities panic.
+    union_bot::harness::telegram::telegram_update(&read("telegram_update", "crash-839a36bdef3d85a1992a4559cab4015bbaea337d"));
 }

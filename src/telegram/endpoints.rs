@@ -282,8 +282,43 @@ fn mentions(msg: &Message, name: &str) -> bool {
     if name.is_empty() {
         return false;
     }
-    let entities = msg.parse_entities().or_else(|| msg.parse_caption_entities()).unwrap_or_default();
-    entities.iter().any(|e| matches!(e.kind(), teloxide::types::MessageEntityKind::Mention) && is_bot_mention(e.text(), name))
+    // Not teloxide's `parse_entities`: it panics on an entity that reaches
+    // past the text (found by the telegram_update fuzz target); an entity
+    // that does not fit is no mention.
+    let (text, entities) = match (msg.text(), msg.entities()) {
+        (Some(t), Some(e)) => (t, e),
+        _ => match (msg.caption(), msg.caption_entities()) {
+            (Some(t), Some(e)) => (t, e),
+            _ => return false,
+        },
+    };
+    entities
+        .iter()
+        .any(|e| matches!(e.kind, teloxide::types::MessageEntityKind::Mention) && entity_text(text, e.offset, e.length).is_some_and(|w| is_bot_mention(w, name)))
+}
+
+/// The part of `text` an entity covers: Telegram counts `offset` and
+/// `length` in UTF-16 code units. `None` when it starts or ends outside the
+/// text or inside a character.
+fn entity_text(text: &str, offset: usize, length: usize) -> Option<&str> {
+    let end_units = offset.checked_add(length)?;
+    let (mut start, mut end, mut units) = (None, None, 0usize);
+    for (b, c) in text.char_indices() {
+        if units == offset {
+            start = Some(b);
+        }
+        if units == end_units {
+            end = Some(b);
+        }
+        units += c.len_utf16();
+    }
+    if units == offset {
+        start = Some(text.len());
+    }
+    if units == end_units {
+        end = Some(text.len());
+    }
+    text.get(start?..end?)
 }
 
 fn is_bot_mention(word: &str, name: &str) -> bool {
