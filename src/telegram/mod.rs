@@ -42,7 +42,7 @@ use crate::config::{Paths, TelegramConfig};
 use crate::feedback::Pending;
 use crate::journal::Journal;
 use crate::reload::{Live, Outcome};
-use crate::shared::{Shared, WATCH_EVERY};
+use crate::shared::{Shared, WATCH_EVERY, stop_signal};
 
 /// The bot as the endpoints use it: requests paced to Telegram's limits, and
 /// re-sent after a RetryAfter.
@@ -249,30 +249,6 @@ pub fn main(paths: &Paths, webhook: Option<String>) -> Result<ExitCode> {
     // Engine calls still on the blocking pool are not waited for.
     runtime.shutdown_timeout(Duration::from_secs(1));
     served.map(|()| ExitCode::SUCCESS)
-}
-
-/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (what systemd, docker and
-/// kill send). teloxide's own Ctrl-C handler knows only SIGINT, so both are
-/// caught here, as soon as this is called.
-#[cfg(unix)]
-fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
-            _ = int.recv() => tracing::info!("SIGINT: stopping"),
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("Ctrl-C: stopping");
-    })
 }
 
 /// Builds the bot for `config`. The Bot holds the token: never `Debug`-print
