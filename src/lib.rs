@@ -47,6 +47,7 @@ pub mod grounding;
 pub mod harness;
 pub mod journal;
 pub mod knowledge;
+pub mod memory;
 pub mod messages;
 pub mod page_text;
 pub mod qr;
