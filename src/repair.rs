@@ -189,7 +189,7 @@ impl Repairer {
             words.push(Word { text: w.text, chars, freq, han_target: w.origin != Origin::Wording });
         }
         let cover = lookup::Cover::new(words.iter().map(|w: &Word| w.chars.as_slice()));
-        let syllable_table = lookup::Syllables::new(|c| syllable_id(&syllables, c));
+        let syllable_table = lookup::Syllables::new();
         let mut lookalikes: FxMap<char, Vec<char>> = FxMap::default();
         for group in &knowledge.lookalikes {
             let chars: Vec<char> = group.chars().collect();
@@ -302,7 +302,7 @@ impl Repairer {
     }
 
     fn syllable_of(&self, c: char) -> u16 {
-        self.syllable_table.get(c).unwrap_or_else(|| syllable_id(&self.syllables, c))
+        self.syllable_table.get(c, |c| syllable_id(&self.syllables, c))
     }
 
     /// The one domain word a run of typed ideographs stands for, if one wins clearly.

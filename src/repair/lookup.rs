@@ -9,8 +9,11 @@
 //!   contiguous NFA (too many patterns for a DFA) walked byte by byte, and
 //!   was 4 % of an answer (perf, `bench engine`).
 //! - [`Syllables`] gives each ideograph's syllable id from a table indexed by
-//!   the character, filled at build, instead of a `pinyin` look-up and a
-//!   string hash per character of every question (3 % of an answer).
+//!   the character (each slot filled the first time it is needed), instead
+//!   of a `pinyin` look-up and a string hash per character of every question
+//!   (3 % of an answer).
+
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use crate::search::{FxMap, FxSet};
 
@@ -107,23 +110,40 @@ impl Cover {
     }
 }
 
-/// Each ideograph's syllable id (0: none a domain word has).
+/// Each ideograph's syllable id (0: none a domain word has), looked up the
+/// slow way the first time a question has the character and kept: a table
+/// filled at build would read the `pinyin` crate's data for all 27,648
+/// characters, a megabyte more resident for characters nobody types.
 pub(super) struct Syllables {
-    table: Vec<u16>,
+    table: Vec<AtomicU16>,
 }
 
+/// A slot of [`Syllables`] not looked up yet (no syllable id is this large:
+/// ids count the syllables of domain words).
+const UNSET: u16 = u16::MAX;
+
 impl Syllables {
-    /// `id_of` gives a character's syllable id, the slow way (its reading,
-    /// then the id of that reading).
-    pub(super) fn new(id_of: impl Fn(char) -> u16) -> Syllables {
-        let table = (FIRST_BASE..TABLE_END).map(|c| char::from_u32(c).map_or(0, &id_of)).collect();
-        Syllables { table }
+    pub(super) fn new() -> Syllables {
+        Syllables { table: (FIRST_BASE..TABLE_END).map(|_| AtomicU16::new(UNSET)).collect() }
     }
 
-    /// The syllable id of `c`, if the table holds it.
-    pub(super) fn get(&self, c: char) -> Option<u16> {
-        let c = c as u32;
-        (FIRST_BASE..TABLE_END).contains(&c).then(|| self.table[(c - FIRST_BASE) as usize])
+    /// The syllable id of `c`: from the table when it holds `c`, else (or
+    /// the first time) `id_of(c)`, the slow way.
+    pub(super) fn get(&self, c: char, id_of: impl Fn(char) -> u16) -> u16 {
+        let x = c as u32;
+        if !(FIRST_BASE..TABLE_END).contains(&x) {
+            return id_of(c);
+        }
+        let slot = &self.table[(x - FIRST_BASE) as usize];
+        match slot.load(Ordering::Relaxed) {
+            UNSET => {
+                // Threads racing here store the same value.
+                let id = id_of(c);
+                slot.store(id, Ordering::Relaxed);
+                id
+            }
+            id => id,
+        }
     }
 }
 
@@ -178,13 +198,17 @@ mod tests {
         let (k, _) = sample::seed_and_regression_questions();
         let analyzer = Analyzer::new(&k);
         let r = Repairer::new(&k, &analyzer);
+        let slow = |c| syllable_id(&r.syllables, c);
         let mut known = 0;
-        for c in (FIRST_BASE..TABLE_END).filter_map(char::from_u32) {
-            let id = syllable_id(&r.syllables, c);
-            assert_eq!(r.syllable_table.get(c), Some(id), "{c}");
-            known += usize::from(id != 0);
+        // Twice: filling the slot, then reading it.
+        for _ in 0..2 {
+            for c in (FIRST_BASE..TABLE_END).filter_map(char::from_u32).chain(['\u{20000}', '\u{F900}']) {
+                let id = r.syllable_table.get(c, slow);
+                assert_eq!(id, slow(c), "{c}");
+                assert_ne!(id, UNSET);
+                known += usize::from(id != 0);
+            }
         }
-        assert!(known > 5000, "{known} characters read as a domain syllable");
-        assert_eq!(r.syllable_table.get('\u{20000}'), None);
+        assert!(known > 2 * 5000, "{known} characters read as a domain syllable");
     }
 }
