@@ -8,13 +8,16 @@ turns (a union-bot run, a baseline run, …), each pinned to the same core when
 reported.
 
     bench/run [--quick] [--scales 16000,100000] [--repeats 3] [--work DIR] [--keep]
-              [--base BIN]
+              [--base BIN [--base-knowledge DIR]]
 
 With `--base BIN` a second union-bot binary (built from another commit) is
 measured beside this one on the same corpora and questions, in the same run and
 in turns, and reported side by side with ratios ("this ÷ base"): answering,
 cold start, memory, and the first answer after an edit of faq.yaml, of one
 article and of stations.yaml (see `base_side`, `measure_edits`).
+`--base-knowledge DIR` gives the base its own commit's knowledge (a binary from
+before a change to the knowledge's format refuses today's files): it answers
+the same questions on DIR, and on corpora it synthesises from DIR itself.
 """
 
 import argparse
@@ -206,18 +209,19 @@ def timed_first_answer(cmd, cpu, shows):
     return dt * 1e3
 
 
-def measure_edits(name, knowledge, work, args, cpu, times=3):
+def measure_edits(name, knowledge, work, args, cpu, times=3, base_knowledge=None):
     """The first answer after an edit, for both binaries in turns: a process
     started after the edit (`ask`), on an index built before it. What that
     costs is whatever the binary rebuilds for the edit. This binary's
     in-process reload (`bench reload`, when it has the command) is timed
     from the write to the first answer that shows it."""
     sides = {"union": BIN, "base": args.base}
+    own = {"union": knowledge, "base": base_knowledge or knowledge}
     dirs = {}
     for side, binary in sides.items():
         k = os.path.join(work, f"edit-{side}-{name}")
         shutil.rmtree(k, ignore_errors=True)
-        shutil.copytree(knowledge, k)
+        shutil.copytree(own[side], k)
         d = os.path.join(work, f"edit-{side}-{name}-data")
         shutil.rmtree(d, ignore_errors=True)
         subprocess.run([binary, "--knowledge", k, "--data", d, "ask", COLD_QUESTION], check=True, stdout=subprocess.DEVNULL)
@@ -273,7 +277,8 @@ def base_section(r, base_label):
         if label == "reload":
             continue
         rows.append((f"first answer after an edit of {label} (new process)", e["union"]["ms"], e["base"]["ms"], " ms"))
-    lines = ["", f"This commit beside the base binary (`{base_label}`), same corpus and questions, in turns:", "",
+    same = "the same questions" if "own knowledge" in base_label else "same corpus and questions"
+    lines = ["", f"This commit beside the base binary (`{base_label}`), {same}, in turns:", "",
              "| | this commit | base | this ÷ base |", "|---|---:|---:|---:|"]
     for label, x, y, unit in rows:
         rr = ratio(x, y)
@@ -287,7 +292,7 @@ def base_section(r, base_label):
     return lines
 
 
-def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
+def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work, base_knowledge=None):
     """One corpus: union-bot's fresh builds, then serving runs of both sides
     pinned to one core and taken in turns (union-bot, baseline, union-bot, …)
     so that a change in the machine's speed during the run weighs on both
@@ -303,7 +308,7 @@ def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
     union_cmd = [BIN, "--knowledge", knowledge, "--data", data, "bench", "engine", "--questions", questions, "--rounds", str(args.rounds), "--nearest-points", "5000"] + (["--yardstick", yardstick] if yardstick else [])
     base_cmd = [PY, BASELINE, "serve", "--knowledge", knowledge, "--questions", questions, "--rounds", str(rounds)] + (["--yardstick", yardstick] if yardstick else [])
     serve, base = [], []
-    other = BaseSide(name, knowledge, questions, yardstick, args, cpu, work) if args.base else None
+    other = BaseSide(name, base_knowledge or knowledge, questions, yardstick, args, cpu, work) if args.base else None
     for i in range(args.repeats):
         log(f"{name}: union-bot answering, run {i + 1}/{args.repeats} ({args.rounds} rounds, core {cpu})")
         serve.append(run_json(union_cmd, cpu))
@@ -316,7 +321,7 @@ def measure_scale(name, knowledge, data, questions, yardstick, args, cpu, work):
     union_cold = [BIN, "--knowledge", knowledge, "--data", data, "ask", COLD_QUESTION]
     if other:
         res["union_cold"], res["base"] = other.finish(union_cold)
-        res["edits"] = measure_edits(name, knowledge, work, args, cpu)
+        res["edits"] = measure_edits(name, knowledge, work, args, cpu, base_knowledge=base_knowledge)
     else:
         res["union_cold"] = cold_start(union_cold, args.cold, cpu)
     if not with_baseline:
@@ -493,7 +498,10 @@ def markdown(meta, results):
 def base_label(args):
     """The base binary as the report names it: `--base-name` (say which commit it
     was built from), else its path."""
-    return args.base and (args.base_name or os.path.abspath(args.base))
+    label = args.base and (args.base_name or os.path.abspath(args.base))
+    if label and args.base_knowledge:
+        label += f"` on its own knowledge, `{args.base_knowledge}"
+    return label
 
 
 def main():
@@ -514,6 +522,7 @@ def main():
     p.add_argument("--base", default=None, help="another union-bot binary (another commit) measured beside this one")
     p.add_argument("--out", default=OUT, help="where results go (default bench/results)")
     p.add_argument("--base-name", default=None, help="what to call the base in the report, e.g. 'main 399deaa'")
+    p.add_argument("--base-knowledge", default=None, help="the base's own knowledge directory (its commit's), when it cannot read today's")
     args = p.parse_args()
 
     cores = os.cpu_count() or 1
@@ -547,13 +556,19 @@ def main():
     meta["yardstick_questions"] = meta["questions"] - args.extra
     log(f"{meta['questions']} questions; work directory {work}; answering pinned to core {cpu}")
 
-    results = [measure_scale("seed", knowledge, os.path.join(work, "seed-data"), questions, yardstick, args, cpu, work)]
+    base_k = os.path.abspath(args.base_knowledge) if args.base and args.base_knowledge else None
+    results = [measure_scale("seed", knowledge, os.path.join(work, "seed-data"), questions, yardstick, args, cpu, work, base_k)]
     for n in scales:
         name = f"{n // 1000}k"
         k = os.path.join(work, f"knowledge-{name}")
         log(f"{name}: writing {n:,} passages and {args.stations:,} stations")
         subprocess.run([BIN, "--knowledge", knowledge, "bench", "synth", k, "--passages", str(n), "--stations", str(args.stations)], check=True, stdout=subprocess.DEVNULL)
-        results.append(measure_scale(name, k, os.path.join(work, f"data-{name}"), questions, None, args, cpu, work))
+        kb = None
+        if base_k:
+            kb = os.path.join(work, f"knowledge-base-{name}")
+            log(f"{name}: the base writes its own {n:,} passages and {args.stations:,} stations from {base_k}")
+            subprocess.run([args.base, "--knowledge", base_k, "bench", "synth", kb, "--passages", str(n), "--stations", str(args.stations)], check=True, stdout=subprocess.DEVNULL)
+        results.append(measure_scale(name, k, os.path.join(work, f"data-{name}"), questions, None, args, cpu, work, kb))
         shutil.rmtree(os.path.join(work, f"data-{name}"), ignore_errors=True)
     meta["load_end"] = loadavg()
 

@@ -28,12 +28,13 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use pinyin::ToPinyin;
 
 use crate::knowledge::Knowledge;
 use crate::search::{Analyzer, FxMap};
 use crate::text::{is_han, normalize};
+
+mod lookup;
 
 /// Domain words are two to this many characters long.
 pub const MAX_WORD_CHARS: usize = 6;
@@ -126,6 +127,11 @@ pub fn reading(c: char) -> Option<&'static str> {
     })
 }
 
+/// The id of `c`'s reading among the domain words' syllables (0: none).
+fn syllable_id(syllables: &FxMap<&'static str, u16>, c: char) -> u16 {
+    reading(c).and_then(|r| syllables.get(r).copied()).unwrap_or(0)
+}
+
 struct Word {
     text: String,
     chars: Vec<char>,
@@ -146,7 +152,9 @@ pub struct Repairer {
     syllables: FxMap<&'static str, u16>,
     syllable_names: Vec<&'static str>,
     /// Finds the domain words in a question, the longest first.
-    cover: Option<AhoCorasick>,
+    cover: lookup::Cover,
+    /// Each ideograph's syllable id (see [`Repairer::syllable_of`]).
+    syllable_table: lookup::Syllables,
     /// A character → the characters it is mistaken for.
     lookalikes: FxMap<char, Vec<char>>,
     analyzer: Analyzer,
@@ -180,7 +188,8 @@ impl Repairer {
             let freq = dict.suggest_freq(&w.text);
             words.push(Word { text: w.text, chars, freq, han_target: w.origin != Origin::Wording });
         }
-        let cover = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(words.iter().map(|w| w.text.as_str())).ok();
+        let cover = lookup::Cover::new(words.iter().map(|w: &Word| w.chars.as_slice()));
+        let syllable_table = lookup::Syllables::new();
         let mut lookalikes: FxMap<char, Vec<char>> = FxMap::default();
         for group in &knowledge.lookalikes {
             let chars: Vec<char> = group.chars().collect();
@@ -193,7 +202,7 @@ impl Repairer {
                 }
             }
         }
-        Repairer { words, by_text, by_key, syllables, syllable_names, cover, lookalikes, analyzer: analyzer.clone() }
+        Repairer { words, by_text, by_key, syllables, syllable_names, cover, syllable_table, lookalikes, analyzer: analyzer.clone() }
     }
 
     /// How many domain words the repairer reads toward.
@@ -219,20 +228,7 @@ impl Repairer {
         // Characters inside a domain word are never touched.
         // covered[i]: the domain word (numbered from 1) character i is in, or 0.
         let mut covered = vec![0u32; n];
-        if let Some(ac) = &self.cover {
-            let mut ci = 0;
-            for (id, m) in ac.find_iter(normalised).enumerate() {
-                while ci < n && chars[ci].0 < m.start() {
-                    ci += 1;
-                }
-                let mut k = ci;
-                while k < n && chars[k].0 < m.end() {
-                    covered[k] = id as u32 + 1;
-                    k += 1;
-                }
-                ci = k;
-            }
-        }
+        self.cover.mark(&chars, &mut covered);
         let syl: Vec<u16> = chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }).collect();
 
         // (start byte, end byte, replacement)
@@ -306,7 +302,7 @@ impl Repairer {
     }
 
     fn syllable_of(&self, c: char) -> u16 {
-        reading(c).and_then(|r| self.syllables.get(r).copied()).unwrap_or(0)
+        self.syllable_table.get(c, |c| syllable_id(&self.syllables, c))
     }
 
     /// The one domain word a run of typed ideographs stands for, if one wins clearly.

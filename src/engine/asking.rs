@@ -43,6 +43,10 @@ pub(super) struct AskingFinder {
     intros: Vec<Vec<String>>,
     /// Whether any list has words (no list: every message is read whole).
     any: bool,
+    /// The first characters of the fillers and of the self-introductions,
+    /// sorted: a message of one clause that starts with none of them is only
+    /// split after an ask marker (see [`AskingFinder::split`]).
+    lead_chars: Vec<char>,
 }
 
 fn automaton(words: &[String], kind: MatchKind) -> Option<AhoCorasick> {
@@ -68,7 +72,10 @@ impl AskingFinder {
         let cues = automaton(&words.ask_cues, MatchKind::LeftmostFirst);
         let story = automaton(&words.story_words, MatchKind::LeftmostFirst);
         let any = markers.is_some() || !fillers.is_empty() || !intros.is_empty() || story.is_some();
-        AskingFinder { markers, cues, story, fillers, intros, any }
+        let mut lead_chars: Vec<char> = fillers.iter().chain(intros.iter().map(|p| &p[0])).filter_map(|w| w.chars().next()).collect();
+        lead_chars.sort_unstable();
+        lead_chars.dedup();
+        AskingFinder { markers, cues, story, fillers, intros, any, lead_chars }
     }
 
     /// The part of `norm` (normalised) that asks and the rest, set aside
@@ -78,6 +85,12 @@ impl AskingFinder {
         if !self.any {
             return None;
         }
+        // One clause (no space) that starts with no filler and no
+        // self-introduction has nothing to set aside before an ask marker
+        // (2. needs two clauses, 3. a filler or an introduction at the
+        // start): the question of nearly every message, left after the
+        // marker automaton's one pass, with nothing allocated.
+        let plain = !norm.contains(' ') && norm.chars().next().is_none_or(|c| self.lead_chars.binary_search(&c).is_err());
         let mut aside = String::new();
         // 1. After the last ask marker that something follows.
         let mut rest = norm;
@@ -92,6 +105,9 @@ impl AskingFinder {
                 aside.push_str(&norm[..s]);
                 rest = norm[s..].trim_start();
             }
+        }
+        if plain && aside.is_empty() {
+            return None;
         }
         // 2. The clauses before the question that do not ask.
         let clauses: Vec<&str> = rest.split(' ').filter(|c| !c.is_empty()).collect();
