@@ -241,6 +241,19 @@ impl Repairer {
             }
         }
         let syl: Vec<u16> = chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }).collect();
+        // Counts up to each character (so a run is judged in one step, for
+        // every run length): ideographs no domain word covers, and
+        // characters with a look-alike. run[i]: the ideographs from i on.
+        let mut free = vec![0u32; n + 1];
+        let mut alts = vec![0u32; n + 1];
+        for k in 0..n {
+            free[k + 1] = free[k] + u32::from(covered[k] == 0);
+            alts[k + 1] = alts[k] + u32::from(self.lookalikes.contains_key(&chars[k].1));
+        }
+        let mut run = vec![0usize; n + 1];
+        for k in (0..n).rev() {
+            run[k] = if is_han(chars[k].1) { run[k + 1] + 1 } else { 0 };
+        }
 
         // (start byte, end byte, replacement)
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
@@ -249,10 +262,10 @@ impl Repairer {
             let c = chars[i].1;
             if is_han(c) {
                 let mut done = false;
-                for len in (2..=MAX_WINDOW).rev() {
+                for len in (2..=MAX_WINDOW.min(run[i])).rev() {
                     let end = i + len;
-                    // A run with a character no domain word covers.
-                    if end > n || !chars[i..end].iter().all(|&(_, c)| is_han(c)) || covered[i..end].iter().all(|&x| x != 0) {
+                    // A run of ideographs with one that no domain word covers.
+                    if free[end] == free[i] {
                         continue;
                     }
                     let window = &normalised[chars[i].0..byte_end(end)];
@@ -263,7 +276,7 @@ impl Repairer {
                     let own = |k: usize| covered[k] != 0 && covered[k] != covered[i] && covered[k] != covered[end - 1];
                     let before = before.filter(|_| !own(i - 1));
                     let after = after.filter(|_| !own(end));
-                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], (before, after))
+                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], alts[end] > alts[i], (before, after))
                         && keeps_cut_words(&self.words[w as usize].chars, &chars[i..end], &covered, i, end)
                     {
                         edits.push((chars[i].0, byte_end(end), self.words[w as usize].text.clone()));
@@ -318,10 +331,8 @@ impl Repairer {
     }
 
     /// The one domain word a run of typed ideographs stands for, if one wins clearly.
-    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16], (before, after): (Option<&str>, Option<&str>)) -> Option<u32> {
-        if self.by_text.contains_key(window) {
-            return None;
-        }
+    /// `has_alt`: whether a character of the run has a look-alike.
+    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16], has_alt: bool, (before, after): (Option<&str>, Option<&str>)) -> Option<u32> {
         let len = chars.len();
         let max_diff = if len >= 4 { 2 } else { 1 };
         let mut cands: Vec<u32> = Vec::new();
@@ -337,7 +348,7 @@ impl Repairer {
                 }
             }
         }
-        if chars.iter().any(|(_, c)| self.lookalikes.contains_key(c)) {
+        if has_alt {
             let mut buf = String::with_capacity(window.len());
             for (j, (_, c)) in chars.iter().enumerate() {
                 let Some(alts) = self.lookalikes.get(c) else { continue };
@@ -353,6 +364,11 @@ impl Repairer {
                     }
                 }
             }
+        }
+        // Nearly every run reads as no domain word; only a run that does is
+        // looked up as text (a domain word typed right is no typo).
+        if cands.is_empty() || self.by_text.contains_key(window) {
+            return None;
         }
         let best = self.clear_winner(&mut cands)?;
         let dict = self.analyzer.jieba();
