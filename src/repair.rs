@@ -10,14 +10,18 @@
 //! and article titles) with their toneless readings, and reads a normalised
 //! question before it is segmented:
 //!
-//! - a run of two to four characters that is no domain word, touches a
-//!   character no domain word covers, and reads (tonelessly) as exactly one
-//!   domain word that differs from it in one character (two for four-character
-//!   words) is read as that word; so is one that becomes a domain word when a
-//!   character is swapped for its look-alike (`lookalikes.yaml`: 券/卷, 己/已);
-//! - a word jieba's dictionary knows (公会 is a guild) is only read as the
-//!   domain word when that word is several times more frequent (so 一站 stays
-//!   一站 and is never 驿站);
+//! - a run of two to six characters (as long as a domain word may be) that is
+//!   no domain word, touches a character no domain word covers, and reads
+//!   (tonelessly) as exactly one domain word that differs from it in one
+//!   character (two for words of four or more) is read as that word; so is
+//!   one that becomes a domain word when a character is swapped for its
+//!   look-alike (`lookalikes.yaml`: 券/卷, 己/已). The run may cut a domain
+//!   word in two only when the characters it shares with it stay as typed
+//!   (再哪能: 哪能 keeps its 哪);
+//! - a word jieba reads as a word of its dictionary (公会 is a guild) is only
+//!   read as the domain word when that word is several times more frequent
+//!   (so 一站 stays 一站 and is never 驿站); a rare entry jieba itself splits
+//!   (先下, 湖外) is no such word;
 //! - romanised words ("gonghui", "ru hui") whose syllables spell a domain word
 //!   of two or more syllables are written as that word.
 //!
@@ -38,8 +42,11 @@ mod lookup;
 
 /// Domain words are two to this many characters long.
 pub const MAX_WORD_CHARS: usize = 6;
-/// The longest run of typed characters read as one domain word.
-const MAX_WINDOW: usize = 4;
+/// The longest run of typed characters read as one domain word: as long as
+/// the longest domain word, so a typo in a station's name (装里小哥驿站) or a
+/// lexicon phrase (炮网约车的) is read as the whole name, not as a part of it
+/// that is no domain word of its own (庄里 is none).
+const MAX_WINDOW: usize = MAX_WORD_CHARS;
 /// A typed word that jieba's dictionary knows is read as a domain word of the
 /// same reading only when that word is at least this many times as frequent.
 const KNOWN_WORD_RATIO: usize = 3;
@@ -230,6 +237,19 @@ impl Repairer {
         let mut covered = vec![0u32; n];
         self.cover.mark(&chars, &mut covered);
         let syl: Vec<u16> = chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }).collect();
+        // Counts up to each character (so a run is judged in one step, for
+        // every run length): ideographs no domain word covers, and
+        // characters with a look-alike. run[i]: the ideographs from i on.
+        let mut free = vec![0u32; n + 1];
+        let mut alts = vec![0u32; n + 1];
+        for k in 0..n {
+            free[k + 1] = free[k] + u32::from(covered[k] == 0);
+            alts[k + 1] = alts[k] + u32::from(self.lookalikes.contains_key(&chars[k].1));
+        }
+        let mut run = vec![0usize; n + 1];
+        for k in (0..n).rev() {
+            run[k] = if is_han(chars[k].1) { run[k + 1] + 1 } else { 0 };
+        }
 
         // (start byte, end byte, replacement)
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
@@ -238,22 +258,23 @@ impl Repairer {
             let c = chars[i].1;
             if is_han(c) {
                 let mut done = false;
-                for len in (2..=MAX_WINDOW).rev() {
+                for len in (2..=MAX_WINDOW.min(run[i])).rev() {
                     let end = i + len;
-                    // A run with a character no domain word covers, that
-                    // cuts no domain word in two.
-                    if end > n
-                        || !chars[i..end].iter().all(|&(_, c)| is_han(c))
-                        || covered[i..end].iter().all(|&x| x != 0)
-                        || (covered[i] != 0 && i > 0 && covered[i - 1] == covered[i])
-                        || (covered[end - 1] != 0 && end < n && covered[end] == covered[end - 1])
-                    {
+                    // A run of ideographs with one that no domain word covers.
+                    if free[end] == free[i] {
                         continue;
                     }
                     let window = &normalised[chars[i].0..byte_end(end)];
                     let before = if i > 0 { Some(&normalised[chars[i - 1].0..chars[i].0]) } else { None };
                     let after = if end < n { Some(&normalised[chars[end].0..byte_end(end + 1)]) } else { None };
-                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], (before, after)) {
+                    // A neighbour inside a domain word of its own (户 of 户外 in
+                    // 王京户外) makes no word with the run's characters.
+                    let own = |k: usize| covered[k] != 0 && covered[k] != covered[i] && covered[k] != covered[end - 1];
+                    let before = before.filter(|_| !own(i - 1));
+                    let after = after.filter(|_| !own(end));
+                    if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], alts[end] > alts[i], (before, after))
+                        && keeps_cut_words(&self.words[w as usize].chars, &chars[i..end], &covered, i, end)
+                    {
                         edits.push((chars[i].0, byte_end(end), self.words[w as usize].text.clone()));
                         i = end;
                         done = true;
@@ -306,10 +327,8 @@ impl Repairer {
     }
 
     /// The one domain word a run of typed ideographs stands for, if one wins clearly.
-    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16], (before, after): (Option<&str>, Option<&str>)) -> Option<u32> {
-        if self.by_text.contains_key(window) {
-            return None;
-        }
+    /// `has_alt`: whether a character of the run has a look-alike.
+    fn han_candidate(&self, window: &str, chars: &[(usize, char)], syl: &[u16], has_alt: bool, (before, after): (Option<&str>, Option<&str>)) -> Option<u32> {
         let len = chars.len();
         let max_diff = if len >= 4 { 2 } else { 1 };
         let mut cands: Vec<u32> = Vec::new();
@@ -325,7 +344,7 @@ impl Repairer {
                 }
             }
         }
-        if chars.iter().any(|(_, c)| self.lookalikes.contains_key(c)) {
+        if has_alt {
             let mut buf = String::with_capacity(window.len());
             for (j, (_, c)) in chars.iter().enumerate() {
                 let Some(alts) = self.lookalikes.get(c) else { continue };
@@ -342,29 +361,62 @@ impl Repairer {
                 }
             }
         }
+        // Nearly every run reads as no domain word; only a run that does is
+        // looked up as text (a domain word typed right is no typo).
+        if cands.is_empty() || self.by_text.contains_key(window) {
+            return None;
+        }
         let best = self.clear_winner(&mut cands)?;
         let dict = self.analyzer.jieba();
-        if dict.has_word(window) && self.words[best as usize].freq < KNOWN_WORD_RATIO * dict.suggest_freq(window) {
+        // A run jieba reads as a word of its dictionary (公会) must be much
+        // rarer than the domain word; a rare entry it splits (先下) is no word.
+        if self.reads_as_word(window) && self.words[best as usize].freq < KNOWN_WORD_RATIO * dict.suggest_freq(window) {
             return None;
         }
         // A run whose first or last character would change and makes a word
         // with its neighbour (职工 in 职工能: the run 工能 is no typo of 功能)
         // is left.
         let target = &self.words[best as usize].chars;
-        let before = before.filter(|_| target[0] != chars[0].1);
-        let after = after.filter(|_| target[len - 1] != chars[len - 1].1);
         let first = &window[..chars[0].1.len_utf8()];
         let last = &window[chars[len - 1].0 - chars[0].0..];
         let joined = |a: &str, b: &str| {
             let mut s = String::with_capacity(a.len() + b.len());
             s.push_str(a);
             s.push_str(b);
-            dict.has_word(&s)
+            self.reads_as_word(&s).then_some(s)
         };
-        if before.is_some_and(|b| joined(b, first)) || after.is_some_and(|a| joined(last, a)) {
+        let first_changed = target[0] != chars[0].1;
+        let last_changed = target[len - 1] != chars[len - 1].1;
+        if before.filter(|_| first_changed).is_some_and(|b| joined(b, first).is_some()) || after.filter(|_| last_changed).is_some_and(|a| joined(last, a).is_some()) {
             return None;
         }
+        // A two-character run whose unchanged character makes a word with
+        // its neighbour is often what a typo does (权国有 is 权 国有, 共会客服
+        // 共 会客), but not always (定律是什么 is no typo of 律师, 先下单 none of
+        // 线下): it is read as the domain word only when that reading is the
+        // likelier one, as jieba's word frequencies weigh the two readings.
+        if len == 2 {
+            let (kept, changed, neighbour) = if first_changed { (last, first, after) } else { (first, last, before) };
+            if let Some(nb) = neighbour {
+                let pair = if first_changed { joined(kept, nb) } else { joined(nb, kept) };
+                if let Some(pair) = pair {
+                    let f = |s: &str| dict.suggest_freq(s) as f64;
+                    if f(&self.words[best as usize].text) * f(nb) <= f(&pair) * f(changed) {
+                        return None;
+                    }
+                }
+            }
+        }
         Some(best)
+    }
+
+    /// Whether jieba reads a text as one dictionary word: a word of its
+    /// dictionary that its own segmentation keeps whole. A rare entry that it
+    /// reads as two common characters (有度 in 有度书, 能面 in 能面费, 先下 in
+    /// 先下怎么入会) is no evidence that the text was meant.
+    fn reads_as_word(&self, text: &str) -> bool {
+        let dict = self.analyzer.jieba();
+        dict.has_word(text) && dict.cut(text, false).len() == 1
     }
 
     /// The candidate that wins clearly: the only one, or the most frequent
@@ -484,6 +536,20 @@ impl Repairer {
         out.reverse();
         Some(out)
     }
+}
+
+/// Whether reading the typed run `typed` (characters `i..end` of the
+/// question) as `target` leaves whole a domain word the run cuts in two: the
+/// characters the run shares with it stay as typed (再哪能: 再哪 is read as
+/// 在哪, and 哪能 keeps its 哪). `covered[k]` is the domain word character k is
+/// in (from 1), or 0.
+fn keeps_cut_words(target: &[char], typed: &[(usize, char)], covered: &[u32], i: usize, end: usize) -> bool {
+    let kept = |k: usize| target[k - i] == typed[k - i].1;
+    let head = covered[i];
+    let tail = covered[end - 1];
+    let cuts_head = head != 0 && i > 0 && covered[i - 1] == head;
+    let cuts_tail = tail != 0 && end < covered.len() && covered[end] == tail;
+    (!cuts_head || (i..end).take_while(|&k| covered[k] == head).all(kept)) && (!cuts_tail || (i..end).rev().take_while(|&k| covered[k] == tail).all(kept))
 }
 
 #[cfg(test)]

@@ -70,9 +70,12 @@ impl Engine {
                 }
                 (self.query_split(asked, aside), groups)
             }
-            None => (self.query(question), self.analyzer.term_groups(question)),
+            None => (self.query_normalized(&repaired), self.analyzer.question_normalized(&repaired).1),
         };
         let mut out = String::new();
+        if repaired != norm {
+            out.push_str(&format!("repaired: «{repaired}»\n"));
+        }
         if let Some((asked, aside)) = &split {
             out.push_str(&format!("asks: «{asked}»  aside: «{aside}»\n"));
         }
