@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
+use hyper::client::conn::http1::{Connection, SendRequest};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::net::TcpStream;
@@ -191,15 +191,12 @@ fn request(target: &Target, body: Bytes) -> hyper::Request<Full<Bytes>> {
         .expect("a request from a parsed URL")
 }
 
-/// Opens a keep-alive connection; its driver runs on its own task.
-async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>> {
+/// Opens a keep-alive connection: the sender, and the connection's driver
+/// (polled by the same task that sends, so that an answer wakes one task).
+async fn connect(target: &Target) -> Result<(SendRequest<Full<Bytes>>, Connection<TokioIo<TcpStream>, Full<Bytes>>)> {
     let stream = TcpStream::connect((target.addr.0.as_str(), target.addr.1)).await?;
     stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(sender)
+    Ok(hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?)
 }
 
 /// One active connection: questions one after another until `end`; the
@@ -207,7 +204,7 @@ async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>> {
 async fn send_questions(target: Arc<Target>, bodies: Arc<Vec<Bytes>>, mut next: usize, record_from: Instant, end: Instant, counters: Arc<Counters>) -> Vec<u32> {
     let mut samples = Vec::new();
     'connection: while Instant::now() < end {
-        let mut sender = match connect(&target).await {
+        let (mut sender, connection) = match connect(&target).await {
             Ok(s) => s,
             Err(_) => {
                 counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -215,6 +212,7 @@ async fn send_questions(target: Arc<Target>, bodies: Arc<Vec<Bytes>>, mut next: 
                 continue;
             }
         };
+        let mut connection = std::pin::pin!(connection);
         while Instant::now() < end {
             let req = request(&target, bodies[next % bodies.len()].clone());
             next += 1;
@@ -225,18 +223,22 @@ async fn send_questions(target: Arc<Target>, bodies: Arc<Vec<Bytes>>, mut next: 
                 let status = response.status();
                 response.into_body().collect().await?;
                 Ok::<_, hyper::Error>(status)
-            }
-            .await;
+            };
+            let answered = tokio::select! {
+                r = answered => r.ok(),
+                // The connection ended (closed by the server, an error).
+                _ = &mut connection => None,
+            };
             match answered {
-                Ok(status) if sent >= record_from => {
+                Some(status) if sent >= record_from => {
                     if status.is_success() {
                         samples.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
                     } else {
                         counters.non_2xx.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                Ok(_) => {}
-                Err(_) => {
+                Some(_) => {}
+                None => {
                     counters.errors.fetch_add(1, Ordering::Relaxed);
                     continue 'connection;
                 }

@@ -28,7 +28,9 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -105,6 +107,38 @@ pub struct Journal {
     /// Opened to read only (`union-bot report`): nothing is ever created.
     read_only: bool,
     state: Mutex<State>,
+    /// Lines waiting for the writer thread ([`Journal::write_behind`]).
+    queue: Arc<Queue>,
+}
+
+/// How long the writer lets lines gather before it writes them.
+const GATHER: Duration = Duration::from_millis(2);
+
+/// A line waiting for the writer: its file, the line (with its newline), its time.
+struct Queued {
+    file: &'static str,
+    line: String,
+    now: u64,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// Set once the writer thread runs: questions and locations are queued.
+    started: AtomicBool,
+    lines: Mutex<Vec<Queued>>,
+    wake: Condvar,
+}
+
+impl Queue {
+    fn lock_lines(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 #[derive(Default)]
@@ -130,7 +164,7 @@ impl Journal {
 
     /// [`Journal::open`] keeping `keep_days` days of lines.
     pub fn with_retention(data_dir: &Path, keep_days: u32) -> Journal {
-        let journal = Journal { dir: data_dir.to_path_buf(), keep_days: keep_days.max(1), read_only: false, state: Mutex::new(State::default()) };
+        let journal = Journal { dir: data_dir.to_path_buf(), keep_days: keep_days.max(1), read_only: false, state: Mutex::new(State::default()), queue: Default::default() };
         {
             let mut state = journal.lock_state();
             match journal.writable() {
@@ -148,7 +182,7 @@ impl Journal {
     /// The journal in `data_dir` to read only: creates nothing, writes nothing
     /// (`union-bot report`). A missing directory reads as an empty journal.
     pub fn read_only(data_dir: &Path) -> Journal {
-        Journal { dir: data_dir.to_path_buf(), keep_days: DEFAULT_JOURNAL_DAYS, read_only: true, state: Mutex::new(State::default()) }
+        Journal { dir: data_dir.to_path_buf(), keep_days: DEFAULT_JOURNAL_DAYS, read_only: true, state: Mutex::new(State::default()), queue: Default::default() }
     }
 
     /// Records a text question and its answer: always an event; a fallback or
@@ -170,7 +204,7 @@ impl Journal {
             fallback: answer.is_fallback(),
             district: district_of(answer),
         };
-        self.append(EVENTS_FILE, &event, now);
+        self.append(EVENTS_FILE, &event, now, true);
         let weak = !answer.confident && !matches!(answer.kind, Kind::Empty);
         if weak {
             let shown = if answer.is_fallback() { "fallback".to_string() } else { answer.intent.clone().unwrap_or_else(|| "fallback".into()) };
@@ -180,7 +214,7 @@ impl Journal {
                 shown,
                 suggestions: answer.suggestions.iter().map(|s| s.label.clone()).collect(),
             };
-            self.append(UNANSWERED_FILE, &entry, now);
+            self.append(UNANSWERED_FILE, &entry, now, true);
         }
     }
 
@@ -195,7 +229,7 @@ impl Journal {
             fallback: answer.is_fallback(),
             district: district_of(answer),
         };
-        self.append(EVENTS_FILE, &event, now);
+        self.append(EVENTS_FILE, &event, now, true);
     }
 
     /// Records a 👍/👎 on the answer `answer_ref`; the question is written
@@ -214,46 +248,122 @@ impl Journal {
             q: if vote == Vote::Down { question.map(scrub).filter(|q| !q.is_empty()) } else { None },
             via: via.to_string(),
         };
-        self.append(FEEDBACK_FILE, &line, now);
+        self.append(FEEDBACK_FILE, &line, now, false);
     }
 
     /// Appends one line to `file`. Text a worker typed must have been through
-    /// [`crate::redact::redact`] before it gets here.
-    fn append<T: Serialize>(&self, file: &str, value: &T, now: u64) {
+    /// [`crate::redact::redact`] before it gets here. With the writer started
+    /// ([`Journal::write_behind`]) and `behind`, the line is queued for it.
+    fn append<T: Serialize>(&self, file: &'static str, value: &T, now: u64, behind: bool) {
         if self.read_only {
             return;
         }
         let Ok(mut line) = serde_json::to_string(value) else { return };
         line.push('\n');
+        if behind && self.queue.started.load(Ordering::Acquire) {
+            let mut lines = self.queue.lock_lines();
+            let was_empty = lines.is_empty();
+            lines.push(Queued { file, line, now });
+            drop(lines);
+            if was_empty {
+                self.queue.wake.notify_one();
+            }
+            return;
+        }
         let mut state = self.lock_state();
+        self.write_locked(&mut state, vec![Queued { file, line, now }]);
+    }
+
+    /// Writes `lines` (in their order) under the journal's lock: for each
+    /// file, its lines in one `write` on the file opened for appending.
+    fn write_locked(&self, state: &mut State, lines: Vec<Queued>) {
+        let Some(now) = lines.iter().map(|q| q.now).max() else { return };
         if now >= state.compacted_at.saturating_add(DAY) {
-            if let Err(e) = self.compact_locked(&mut state, now) {
+            if let Err(e) = self.compact_locked(state, now) {
                 tracing::debug!(error = %format!("{e:#}"), "journal compaction failed");
             }
         }
-        let path = self.dir.join(file);
-        let result = (|| -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            let lock = self.file_lock()?;
-            let mut f = OpenOptions::new().create(true).append(true).open(&path)?;
-            f.write_all(line.as_bytes())?;
-            drop(lock);
-            Ok(())
-        })();
-        match result {
-            Ok(()) if !state.failing.is_empty() => {
-                state.failing.remove(file);
-                state.failing.remove(LOCK_FILE);
-                if state.failing.is_empty() {
-                    tracing::info!(dir = %self.dir.display(), dropped = state.dropped, "{}", messages::JOURNAL_WRITABLE_AGAIN);
+        // At most three files: their lines joined, in order.
+        let mut files: Vec<(&'static str, String, u64)> = Vec::new();
+        for q in lines {
+            match files.iter_mut().find(|(f, _, _)| *f == q.file) {
+                Some((_, text, n)) => {
+                    text.push_str(&q.line);
+                    *n += 1;
                 }
-            }
-            Ok(()) => {}
-            Err(e) => {
-                state.dropped += 1;
-                self.failed(&mut state, file, &e);
+                None => files.push((q.file, q.line, 1)),
             }
         }
+        let lock = std::fs::create_dir_all(&self.dir).and_then(|()| self.file_lock());
+        for (file, text, n) in files {
+            let result = match &lock {
+                Ok(_) => OpenOptions::new().create(true).append(true).open(self.dir.join(file)).and_then(|mut f| f.write_all(text.as_bytes())),
+                Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+            };
+            match result {
+                Ok(()) if !state.failing.is_empty() => {
+                    state.failing.remove(file);
+                    state.failing.remove(LOCK_FILE);
+                    if state.failing.is_empty() {
+                        tracing::info!(dir = %self.dir.display(), dropped = state.dropped, "{}", messages::JOURNAL_WRITABLE_AGAIN);
+                    }
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    state.dropped += n;
+                    self.failed(state, file, &e);
+                }
+            }
+        }
+        drop(lock);
+    }
+
+    /// Writes the questions and locations off the request path: from now on
+    /// they are queued and a thread of the journal's own writes them, a few
+    /// milliseconds later, many lines in one write (votes are still written
+    /// at once). Nothing queued is lost on a stop: [`Journal::flush`] (the
+    /// channels call it when they stop; reading the journal and dropping it
+    /// do too) writes what waits. A process killed outright loses at most
+    /// the last few milliseconds' lines.
+    pub fn write_behind(self: &Arc<Self>) {
+        if self.read_only || self.queue.started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let journal = Arc::downgrade(self);
+        let queue = Arc::clone(&self.queue);
+        let spawned = std::thread::Builder::new().name("journal".into()).spawn(move || {
+            loop {
+                let mut lines = queue.lock_lines();
+                while lines.is_empty() {
+                    if journal.strong_count() == 0 {
+                        return;
+                    }
+                    lines = queue.wake.wait_timeout(lines, Duration::from_millis(500)).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0);
+                }
+                drop(lines);
+                // Let the lines of the requests in flight join this write.
+                std::thread::sleep(GATHER);
+                // Gone: its drop wrote what was left.
+                let Some(journal) = journal.upgrade() else { return };
+                journal.flush();
+            }
+        });
+        if spawned.is_err() {
+            // No thread: every line written at once, as before.
+            self.queue.started.store(false, Ordering::Release);
+            self.flush();
+        }
+    }
+
+    /// Writes the lines waiting for the writer now (see [`Journal::write_behind`]).
+    pub fn flush(&self) {
+        if self.queue.lock_lines().is_empty() {
+            return;
+        }
+        let mut state = self.lock_state();
+        // Taken under the state's lock: batches are written in their order.
+        let lines = std::mem::take(&mut *self.queue.lock_lines());
+        self.write_locked(&mut state, lines);
     }
 
     /// Logs that the journal cannot be written, once until it can again.
@@ -267,6 +377,7 @@ impl Journal {
     /// Lines dropped since the journal was opened because the data directory
     /// could not take them.
     pub fn dropped(&self) -> u64 {
+        self.flush();
         self.lock_state().dropped
     }
 
@@ -313,16 +424,19 @@ impl Journal {
 
     /// All unanswered entries, oldest first (torn lines skipped).
     pub fn unanswered(&self) -> Vec<Unanswered> {
+        self.flush();
         read_lines(&self.dir.join(UNANSWERED_FILE))
     }
 
     /// All events, oldest first (torn lines skipped).
     pub fn events(&self) -> Vec<Event> {
+        self.flush();
         read_lines(&self.dir.join(EVENTS_FILE))
     }
 
     /// All votes, oldest first (torn lines skipped).
     pub fn votes(&self) -> Vec<VoteLine> {
+        self.flush();
         read_lines(&self.dir.join(FEEDBACK_FILE))
     }
 
@@ -631,6 +745,48 @@ mod tests {
         assert_eq!((s.today, s.week, s.week_fallbacks), (1, 3, 1));
         assert_eq!(s.top_districts, vec![("朝阳区".to_string(), 2)]);
         assert_eq!(s.top_intents, vec![("faq:join-how".to_string(), 2)]);
+    }
+
+    #[test]
+    fn written_behind_lines_keep_their_order_and_none_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Arc::new(Journal::with_retention(dir.path(), 30));
+        j.write_behind();
+        let now = unix_now();
+        let ev = |i: u64| Event { t: now + i, via: "text".into(), intent: None, confident: false, fallback: true, district: None };
+        let lines = || std::fs::read_to_string(dir.path().join(EVENTS_FILE)).unwrap_or_default().lines().map(|l| serde_json::from_str::<Event>(l).unwrap().t - now).collect::<Vec<_>>();
+        // From several threads at once: each thread's lines in its order, all of them.
+        std::thread::scope(|s| {
+            for k in 0..4u64 {
+                let j = &j;
+                s.spawn(move || (0..250).for_each(|i| j.append(EVENTS_FILE, &ev(k * 1000 + i), now, true)));
+            }
+        });
+        assert_eq!(j.events().len(), 1000, "reading flushes first");
+        let got = lines();
+        for k in 0..4u64 {
+            let mine: Vec<u64> = got.iter().copied().filter(|t| t / 1000 == k).collect();
+            assert_eq!(mine, (0..250).map(|i| k * 1000 + i).collect::<Vec<_>>());
+        }
+        // The writer writes by itself, soon.
+        j.append(EVENTS_FILE, &ev(5000), now, true);
+        let waited = std::time::Instant::now();
+        while lines().len() < 1001 {
+            assert!(waited.elapsed() < Duration::from_secs(5), "the writer did not write");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // What waits when the journal is dropped is written.
+        for i in 0..100 {
+            j.append(EVENTS_FILE, &ev(6000 + i), now, true);
+        }
+        // (The writer may hold it for a moment: then its drop writes them.)
+        drop(j);
+        let waited = std::time::Instant::now();
+        while lines().len() < 1101 {
+            assert!(waited.elapsed() < Duration::from_secs(5), "lines lost: {}", lines().len());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(*lines().last().unwrap(), 6099);
     }
 
     // 👍/👎 (feedback.jsonl)

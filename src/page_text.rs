@@ -42,6 +42,9 @@ pub const PAGE: &[(&str, &str)] = &[
     ("hours", "开放时间："),
     ("hours_unknown", "开放时间：报道未写明，可拨打12351确认"),
     ("services", "服务："),
+    // As reply::expected_services words it: what stations generally offer, never this one's own.
+    ("expected_services_more", "一般驿站还提供{}，具体请问12351。"),
+    ("expected_services_only", "服务：报道没写这个站具体有什么。一般驿站提供{}，具体请问12351。"),
     ("address", "地址："),
     ("approximate", "（位置为大致估计）"),
     ("nearby_here", "就在附近"),

@@ -43,6 +43,8 @@ pub fn main(paths: &Paths) -> Result<ExitCode> {
                 Err(e) => result = Err(anyhow::anyhow!("a channel task failed: {e}")),
             }
         }
+        // Every channel has stopped: what they journaled is written now.
+        shared.journal.flush();
         result
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

@@ -276,6 +276,12 @@ async fn browser_a_poster_link_opens_on_its_station_and_plain_http_explains_the_
     assert_eq!(head, json!("您在：富商市场户外劳动者暖心驿站"));
     wait_js(&c, "its card", "document.querySelector('#log .card[data-station=\"huairou-fushang\"] a.baidu')").await;
     shot(&c, "11-poster-station").await;
+    // A station the articles say nothing of its own about beyond its kind's:
+    // the card says what stations generally offer, as the Telegram reply does.
+    c.goto(&format!("http://{}/?station=wangjing-qiji", server.addr)).await.unwrap();
+    let expected = wait_js(&c, "what stations generally offer", "document.querySelector('#log .card[data-station=\"wangjing-qiji\"] .expected') && document.querySelector('#log .card[data-station=\"wangjing-qiji\"] .expected').textContent").await;
+    let expected = expected.as_str().unwrap();
+    assert!(expected.contains("一般驿站") && expected.contains("歇脚") && expected.contains("12351"), "{expected}");
 
     c.goto(&format!("http://union.test:{}/", server.addr.port())).await.unwrap();
     wait_js(&c, "the page by another name", "document.querySelector('#log .notice')").await;

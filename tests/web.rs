@@ -188,6 +188,10 @@ async fn web_nearby_and_tapped_choices() {
     assert_eq!(by_intent.status(), 200);
     let station: Value = get(&s, "/api/v1/answer/s:huairou-fushang").await.json().await.unwrap();
     assert_eq!(station["cards"][0]["id"], "huairou-fushang", "{station}");
+    // A card carries what stations of its kind generally offer, as the station does.
+    let general: Value = get(&s, "/api/v1/answer/station_wangjing-qiji").await.json().await.unwrap();
+    assert_eq!(general["cards"][0]["expected_services"], json!(["歇脚", "饮水", "如厕", "充电"]), "{general}");
+    assert_eq!(general["cards"][0]["expected_services"], general["stations"][0]["expected_services"]);
 }
 
 #[tokio::test]

@@ -71,6 +71,8 @@ pub struct Card {
     pub hours: Option<String>,
     pub open_now: Option<bool>,
     pub services: Vec<String>,
+    /// What stations of its kind generally offer (not said of this one).
+    pub expected_services: Vec<String>,
     pub approximate: bool,
     /// Amap and Baidu links that open at the station (WGS-84 declared).
     pub amap: String,
@@ -164,6 +166,7 @@ fn card(h: &StationHit) -> Card {
         hours: h.hours.clone(),
         open_now: h.open_now,
         services: h.services.clone(),
+        expected_services: h.expected_services.clone(),
         approximate: h.approximate,
         amap: geo::amap_url(h.lat, h.lon, &h.name),
         baidu: geo::baidu_url(h.lat, h.lon, &h.name),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -15,8 +15,12 @@ const BUCKETS: [f64; 12] = [0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
-    buckets: [AtomicU64; BUCKETS.len()],
+    /// By route, then status: a request takes the read lock and counts with
+    /// an atomic; only a route and status seen for the first time write.
+    requests: RwLock<BTreeMap<String, BTreeMap<u16, AtomicU64>>>,
+    /// Answers by the first bucket they fit (the last one: beyond every
+    /// bound); `/metrics` adds them up into the cumulative histogram.
+    buckets: [AtomicU64; BUCKETS.len() + 1],
     answers: AtomicU64,
     answer_nanos: AtomicU64,
     fallbacks: AtomicU64,
@@ -29,23 +33,19 @@ impl Metrics {
     /// One request answered on `route` (the route's pattern, never the path
     /// a client typed: that would let anyone grow the table).
     pub fn request(&self, route: &str, status: u16) {
-        let mut m = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get_mut(&(route.to_string(), status)) {
-            Some(n) => *n += 1,
-            None => {
-                m.insert((route.to_string(), status), 1);
-            }
+        if let Some(n) = self.requests.read().unwrap_or_else(|p| p.into_inner()).get(route).and_then(|s| s.get(&status)) {
+            n.fetch_add(1, Ordering::Relaxed);
+            return;
         }
+        let mut m = self.requests.write().unwrap_or_else(|p| p.into_inner());
+        m.entry(route.to_string()).or_default().entry(status).or_default().fetch_add(1, Ordering::Relaxed);
     }
 
     /// One answer from the engine, how long it took and whether it was a fallback.
     pub fn answer(&self, took: Duration, fallback: bool) {
         let secs = took.as_secs_f64();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                self.buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let first = BUCKETS.iter().position(|b| secs <= *b).unwrap_or(BUCKETS.len());
+        self.buckets[first].fetch_add(1, Ordering::Relaxed);
         self.answers.fetch_add(1, Ordering::Relaxed);
         self.answer_nanos.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
         if fallback {
@@ -70,12 +70,16 @@ impl Metrics {
     pub fn render(&self, faq: usize, stations: usize, articles: usize, fingerprint: u64) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP union_bot_http_requests_total HTTP requests by route and status.\n# TYPE union_bot_http_requests_total counter\n");
-        for ((route, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(out, "union_bot_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", label(route));
+        for (route, statuses) in self.requests.read().unwrap_or_else(|p| p.into_inner()).iter() {
+            for (status, n) in statuses {
+                let _ = writeln!(out, "union_bot_http_requests_total{{route=\"{}\",status=\"{status}\"}} {}", label(route), n.load(Ordering::Relaxed));
+            }
         }
         out.push_str("# HELP union_bot_answer_seconds Time the engine took to answer.\n# TYPE union_bot_answer_seconds histogram\n");
+        let mut below = 0;
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "union_bot_answer_seconds_bucket{{le=\"{b}\"}} {}", self.buckets[i].load(Ordering::Relaxed));
+            below += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "union_bot_answer_seconds_bucket{{le=\"{b}\"}} {below}");
         }
         let count = self.answers.load(Ordering::Relaxed);
         let _ = writeln!(out, "union_bot_answer_seconds_bucket{{le=\"+Inf\"}} {count}");

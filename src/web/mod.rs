@@ -94,7 +94,7 @@ async fn outer(State(app): State<Arc<App>>, mut request: Request, next: Next) ->
     let peer = request.extensions().get::<Peer>().map(|p| p.0.ip()).unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
     let client = limits::client_addr(peer, request.headers(), app.config.trust_proxy);
     request.extensions_mut().insert(Client(client));
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".to_string());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = request.method().clone();
     let mut response = match tokio::time::timeout(app.config.request_timeout, next.run(request)).await {
         Ok(r) => r,
@@ -106,7 +106,8 @@ async fn outer(State(app): State<Arc<App>>, mut request: Request, next: Next) ->
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     let status = response.status().as_u16();
-    app.metrics.request(&route, status);
+    let route = route.as_ref().map_or("other", MatchedPath::as_str);
+    app.metrics.request(route, status);
     // The client as a keyed hash, never the address; never the question.
     tracing::info!(client = %app.clients.hash(client), %method, route, status, us = started.elapsed().as_micros() as u64, "request");
     response
@@ -137,6 +138,8 @@ pub async fn serve_on(listener: tokio::net::TcpListener, shared: Shared, config:
     let addr = listener.local_addr().ok();
     let header_timeout = config.header_timeout;
     let state = App::new(shared, config);
+    // Questions and locations are journaled off the request path.
+    state.shared.journal.write_behind();
     // Reloads are counted; the limiter forgets idle clients now and then.
     let counting = {
         let state = Arc::clone(&state);
@@ -158,8 +161,11 @@ pub async fn serve_on(listener: tokio::net::TcpListener, shared: Shared, config:
         })
     };
     tracing::info!(addr = ?addr, "web channel serving");
+    let state_journal = std::sync::Arc::clone(&state.shared.journal);
     let result = server::serve(listener, app(state), header_timeout, SHUTDOWN_GRACE, stop).await;
     counting.abort();
+    // The requests are finished: what they journaled is written now.
+    state_journal.flush();
     tracing::info!("web channel stopped");
     result
 }

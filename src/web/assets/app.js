@@ -88,7 +88,11 @@
     } else {
       box.appendChild(el('p', null, t('hours_unknown')));
     }
-    if (c.services && c.services.length) box.appendChild(el('p', null, t('services') + c.services.join('、')));
+    var own = c.services && c.services.length;
+    if (own) box.appendChild(el('p', null, t('services') + c.services.join('、')));
+    if (c.expected_services && c.expected_services.length) {
+      box.appendChild(el('p', 'expected', t(own ? 'expected_services_more' : 'expected_services_only', c.expected_services.join('、'))));
+    }
     var maps = el('div', 'maps');
     [['amap', c.amap], ['baidu', c.baidu]].forEach(function (m) {
       if (!/^https:\/\//.test(m[1] || '')) return;
