@@ -435,7 +435,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
             let (knowledge, _) = Knowledge::load_kept(&paths.knowledge, Some(&paths.data))?;
             let t1 = Instant::now();
             let rss_load = proc_status_kb("VmRSS");
-            let analyzer = Analyzer::new(&knowledge);
+            let analyzer = Analyzer::open(&knowledge, Some(&paths.data));
             let t2 = Instant::now();
             let rss_analyzer = proc_status_kb("VmRSS");
             let (index, index_built) = ArticleIndex::open_or_build(&knowledge, &analyzer, &paths.data)?;
