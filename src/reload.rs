@@ -138,11 +138,13 @@ impl Live {
         if let Ok(mut g) = self.seen.write() {
             *g = fp;
         }
-        let (knowledge, warnings) = match Knowledge::load_kept(&self.paths.knowledge, Some(&self.paths.data)) {
+        let old = self.engine();
+        // What did not change (the articles, stations.yaml) is taken from
+        // the knowledge serving now rather than parsed again.
+        let (knowledge, warnings) = match Knowledge::load_after(&self.paths.knowledge, Some(&self.paths.data), Some(&old.knowledge)) {
             Ok(k) => k,
             Err(problems) => return Outcome::Refused { problems: problems.0 },
         };
-        let old = self.engine();
         let changes = Changes::between(&old.knowledge, &knowledge);
         if !force && changes.is_empty() && knowledge.fingerprint == old.knowledge.fingerprint {
             return Outcome::Unchanged;
@@ -232,7 +234,7 @@ fn quick_stamp(dir: &std::path::Path) -> u64 {
 /// part of the matcher and reads the rest.
 fn rebuild(old: &Engine, knowledge: Knowledge, paths: &Paths) -> Result<Engine> {
     use crate::search::{Analyzer, ArticleIndex, index_key};
-    let analyzer = if Analyzer::key_of(&knowledge) == old.analyzer().key() { old.analyzer().clone() } else { Analyzer::new(&knowledge) };
+    let analyzer = if Analyzer::key_of(&knowledge) == old.analyzer().key() { old.analyzer().clone() } else { Analyzer::open(&knowledge, Some(&paths.data)) };
     let index = if index_key(&knowledge, &analyzer) == old.index().key() {
         old.index().clone()
     } else {

@@ -182,6 +182,17 @@ fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
     assert_eq!(files.iter().filter(|f| f.starts_with("index-")).count(), 1, "{files:?}");
     assert_eq!(files.iter().filter(|f| f.starts_with("stations-")).count(), 1, "the station terms are kept: {files:?}");
     assert_eq!(files.iter().filter(|f| f.starts_with("parsed-stations-")).count(), 1, "the parsed stations are kept: {files:?}");
+    assert_eq!(files.iter().filter(|f| f.starts_with("jieba-")).count(), 1, "jieba's dictionary is kept: {files:?}");
+    // A reload takes what did not change from the knowledge serving; what it
+    // serves is what loading the files afresh gives.
+    let as_loaded_afresh = |e: &union_bot::answer::Engine| {
+        let (fresh, _) = union_bot::knowledge::Knowledge::load(k.path()).expect("the copy loads");
+        assert_eq!(e.knowledge.articles, fresh.articles);
+        assert_eq!(e.knowledge.stations, fresh.stations);
+        assert_eq!(e.knowledge.faq, fresh.faq);
+        assert_eq!(e.knowledge.fingerprint, fresh.fingerprint);
+        assert_eq!(e.knowledge.fingerprint, union_bot::knowledge::fingerprint(k.path()));
+    };
 
     // faq.yaml, one line: the answer shows it; the index and station files stay as they were.
     let faq = k.path().join("faq.yaml");
@@ -191,6 +202,7 @@ fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
     assert_eq!(after_faq.index().key(), first.index().key(), "a FAQ edit keeps the article index");
     assert_eq!(after_faq.analyzer().key(), first.analyzer().key(), "and jieba's dictionary");
     assert_eq!(data_files(data.path()), files, "nothing rebuilt on disk");
+    as_loaded_afresh(&after_faq);
 
     // stations.yaml, one line (an address): the index stays; the station files are redone.
     let stations = k.path().join("stations.yaml");
@@ -206,6 +218,7 @@ fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
     assert_ne!(now.iter().filter(|f| f.starts_with("parsed-stations-")).collect::<Vec<_>>(), files.iter().filter(|f| f.starts_with("parsed-stations-")).collect::<Vec<_>>(), "the parsed stations are kept anew");
     let near = union_bot::reply::plain(&after_stations.nearby(after_stations.knowledge.stations[0].lat, after_stations.knowledge.stations[0].lon));
     assert!(near.contains("（编辑测试）"), "the nearby answer shows the new address: {near}");
+    as_loaded_afresh(&after_stations);
 
     // One article: the index is rebuilt (a new key) and answers from the new text.
     let article = k.path().join("articles").join("004-01.md");
@@ -213,6 +226,7 @@ fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
     std::fs::write(&article, format!("{}\n\n编辑测试新增的一段。\n", text.trim_end())).unwrap();
     wait_live(&live, "one article", |e| e.knowledge.articles.iter().any(|a| a.paragraphs.iter().any(|p| p.contains("编辑测试新增的一段"))));
     assert_ne!(live.engine().index().key(), first.index().key(), "an article edit rebuilds the index");
+    as_loaded_afresh(&live.engine());
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     handle.join().unwrap();

@@ -60,6 +60,25 @@ impl Engine {
     /// Assembles an engine from loaded knowledge, its analyzer and its index,
     /// deciding by `tuning`.
     pub fn from_parts_tuned(knowledge: Knowledge, analyzer: Analyzer, index: ArticleIndex, tuning: Tuning) -> Engine {
+        // The two automata over every station name first: building one takes
+        // several times the memory it keeps, and what it frees is reused by
+        // the rest here instead of raising the peak of a start at its end.
+        let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
+        let mut station_names = Vec::new();
+        for (i, s) in knowledge.stations.iter().enumerate() {
+            for n in std::iter::once(&s.name).chain(&s.aliases) {
+                let n = squeeze(&text::normalize(n));
+                if n.chars().count() >= 3 {
+                    station_names.push((n, i));
+                }
+            }
+        }
+        let station_of: Vec<usize> = station_names.iter().map(|(_, i)| *i).collect();
+        let station_names = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(station_names.iter().map(|(n, _)| n.as_str()))
+            .expect("station names build an automaton");
+
         let mut docs: Vec<TermSet> = Vec::new();
         let scope_terms = scope_terms(&knowledge, &analyzer);
         let scopes_of = |text: &str| -> Vec<u8> {
@@ -104,16 +123,7 @@ impl Engine {
 
         let passages = passages(&knowledge);
 
-        let mut station_names = Vec::new();
         let mut station_terms = Vec::with_capacity(knowledge.stations.len());
-        for (i, s) in knowledge.stations.iter().enumerate() {
-            for n in std::iter::once(&s.name).chain(&s.aliases) {
-                let n = squeeze(&text::normalize(n));
-                if n.chars().count() >= 3 {
-                    station_names.push((n, i));
-                }
-            }
-        }
         // Not a document for the weights: an imported list of 11,000
         // stations would otherwise make "驿站" and "喝水" weigh nothing.
         // Segmented once and kept beside the index (read at every start).
@@ -122,11 +132,6 @@ impl Engine {
         for i in 0..kept.len() {
             station_terms.push(ids.set_of_iter(kept.of(i)));
         }
-        let station_of: Vec<usize> = station_names.iter().map(|(_, i)| *i).collect();
-        let station_names = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(station_names.iter().map(|(n, _)| n.as_str()))
-            .expect("station names build an automaton");
 
         // Documents for the weights: FAQ entries and passages (their counts
         // come with the index).
@@ -189,7 +194,6 @@ impl Engine {
         }
         let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
         let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
-        let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
         let asking = super::asking::AskingFinder::new(&knowledge.lexicon.long_messages);
         let types = super::qtype::TypeFinder::new(&knowledge.lexicon.question_types);
         let faq_types = knowledge.faq.iter().map(|e| types.of_entry(e)).collect();

@@ -124,6 +124,12 @@ pub struct Knowledge {
     pub articles: Vec<Article>,
     /// Hash of every file that feeds the index; a change means a rebuild.
     pub fingerprint: u64,
+    /// The articles' part of the fingerprint (a reload that finds it the
+    /// same takes the articles as they are, see [`Knowledge::load_after`]).
+    pub articles_hash: u64,
+    /// The key of the parsed stations ([`station_cache`]), when stations.yaml
+    /// loaded without a problem and a data directory was given.
+    pub stations_key: Option<u64>,
 }
 
 impl Knowledge {
@@ -138,6 +144,13 @@ impl Knowledge {
     /// there when they were not): at 11,000 stations, parsing and checking
     /// the YAML was most of a start. Same knowledge, same problems.
     pub fn load_kept(dir: &Path, data_dir: Option<&Path>) -> Result<(Knowledge, Vec<Problem>), Problems> {
+        Knowledge::load_after(dir, data_dir, None)
+    }
+
+    /// [`Knowledge::load_kept`] for a reload: what did not change since
+    /// `old` was loaded (the articles' bytes, stations.yaml's) is taken from
+    /// `old` instead of being parsed again. Same knowledge, same problems.
+    pub fn load_after(dir: &Path, data_dir: Option<&Path>, old: Option<&Knowledge>) -> Result<(Knowledge, Vec<Problem>), Problems> {
         let mut problems = Vec::new();
         if !dir.is_dir() {
             let cwd = std::env::current_dir().ok();
@@ -148,19 +161,22 @@ impl Knowledge {
             problems.push(Problem::error(dir, 0, crate::messages::knowledge_dir_empty(dir)));
             return Err(Problems(problems));
         }
-        let articles = articles::load_dir(&dir.join(ARTICLES_DIR), &mut problems);
+        // The articles' part of the fingerprint is hashed from the bytes read
+        // for loading (3,934 files at city scale were read twice).
+        let (articles, articles_hash) = articles::load_dir(dir, &mut problems, old.map(|k| (k.articles.as_slice(), k.articles_hash)));
         let article_ids: HashSet<&str> = articles.iter().map(|a| a.id.as_str()).collect();
         let faq = faq::load(&dir.join(FAQ_FILE), &article_ids, &mut problems);
-        let stations = station_cache::load(&dir.join(STATIONS_FILE), &article_ids, data_dir, &mut problems);
+        let old_stations = old.and_then(|k| Some((k.stations.as_slice(), k.stations_key?)));
+        let (stations, stations_key) = station_cache::load(&dir.join(STATIONS_FILE), &article_ids, data_dir, &mut problems, old_stations);
         let places = places::load(&dir.join(PLACES_FILE), &mut problems);
         let lexicon = lexicon::load(&dir.join(LEXICON_FILE), &mut problems);
         let lookalikes = lookalikes::load(&dir.join(LOOKALIKES_FILE), &mut problems);
-        let fingerprint = fingerprint(dir);
+        let fingerprint = fingerprint_after_articles(dir, articles_hash);
         let problems = Problems(problems);
         if problems.has_errors() {
             return Err(problems);
         }
-        let knowledge = Knowledge { dir: dir.to_path_buf(), faq, stations, places, lexicon, lookalikes, articles, fingerprint };
+        let knowledge = Knowledge { dir: dir.to_path_buf(), faq, stations, places, lexicon, lookalikes, articles, fingerprint, articles_hash, stations_key };
         Ok((knowledge, problems.0))
     }
 
@@ -170,28 +186,33 @@ impl Knowledge {
 }
 
 /// A stable hash over the names and contents of every file the knowledge base
-/// is made of (sorted, so the order the file system lists them in is irrelevant).
+/// is made of (sorted, so the order the file system lists them in is irrelevant:
+/// the articles, then the YAML files).
 pub fn fingerprint(dir: &Path) -> u64 {
-    let mut files = Vec::new();
-    for name in [FAQ_FILE, STATIONS_FILE, PLACES_FILE, LEXICON_FILE, LOOKALIKES_FILE] {
-        files.push(dir.join(name));
-    }
-    if let Ok(entries) = std::fs::read_dir(dir.join(ARTICLES_DIR)) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "md") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
     let mut hash = crate::text::FNV_OFFSET;
+    for f in articles::files(&dir.join(ARTICLES_DIR)).unwrap_or_default() {
+        hash = fingerprint_file(dir, &f, std::fs::read(&f).ok().as_deref(), hash);
+    }
+    fingerprint_after_articles(dir, hash)
+}
+
+/// One file's part of [`fingerprint`]: its name (relative to the knowledge
+/// directory), then its bytes (none when it cannot be read).
+fn fingerprint_file(dir: &Path, f: &Path, bytes: Option<&[u8]>, hash: u64) -> u64 {
+    let name = f.strip_prefix(dir).unwrap_or(f).to_string_lossy().into_owned();
+    let hash = crate::text::fnv1a(name.as_bytes(), hash);
+    match bytes {
+        Some(b) => crate::text::fnv1a(b, hash),
+        None => hash,
+    }
+}
+
+/// [`fingerprint`] from the hash of the articles on: the YAML files.
+fn fingerprint_after_articles(dir: &Path, mut hash: u64) -> u64 {
+    let mut files: Vec<PathBuf> = [FAQ_FILE, STATIONS_FILE, PLACES_FILE, LEXICON_FILE, LOOKALIKES_FILE].iter().map(|n| dir.join(n)).collect();
+    files.sort();
     for f in files {
-        let name = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().into_owned();
-        hash = crate::text::fnv1a(name.as_bytes(), hash);
-        if let Ok(bytes) = std::fs::read(&f) {
-            hash = crate::text::fnv1a(&bytes, hash);
-        }
+        hash = fingerprint_file(dir, &f, std::fs::read(&f).ok().as_deref(), hash);
     }
     hash
 }

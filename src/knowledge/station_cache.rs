@@ -30,27 +30,42 @@ struct Kept {
 
 /// The stations of `path` (parsed and checked by [`super::stations::parse`]), reading and keeping the parsed stations in
 /// `cache_dir` when one is given.
-pub(super) fn load(path: &Path, article_ids: &HashSet<&str>, cache_dir: Option<&Path>, problems: &mut Vec<Problem>) -> Vec<Station> {
+pub(super) fn load(
+    path: &Path,
+    article_ids: &HashSet<&str>,
+    cache_dir: Option<&Path>,
+    problems: &mut Vec<Problem>,
+    old: Option<(&[Station], u64)>,
+) -> (Vec<Station>, Option<u64>) {
     let Some(bytes) = yaml::read_bytes(path, problems) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let Some(dir) = cache_dir else {
-        return super::stations::parse(path, &bytes, article_ids, problems);
+        return (super::stations::parse(path, &bytes, article_ids, problems), None);
     };
-    let file = file(dir, key(path, &bytes, article_ids));
+    let key = key(path, &bytes, article_ids);
+    // A reload of knowledge whose stations.yaml did not change: the stations
+    // serving now are the ones the file would give.
+    if let Some((stations, old_key)) = old
+        && old_key == key
+    {
+        return (stations.to_vec(), Some(key));
+    }
+    let file = file(dir, key);
     if let Some(stations) = read(&file) {
-        return stations;
+        return (stations, Some(key));
     }
     let mut own = Vec::new();
     let stations = super::stations::parse(path, &bytes, article_ids, &mut own);
-    if own.is_empty() {
+    let kept = own.is_empty();
+    if kept {
         match write(&file, &stations) {
             Ok(()) => remove_stale(dir, &file),
             Err(e) => tracing::debug!(path = %file.display(), error = %e, "cannot keep the parsed stations"),
         }
     }
     problems.extend(own);
-    stations
+    (stations, kept.then_some(key))
 }
 
 fn key(path: &Path, bytes: &[u8], article_ids: &HashSet<&str>) -> u64 {
@@ -85,6 +100,8 @@ fn read(file: &Path) -> Option<Vec<Station>> {
         return None;
     }
     let mut stations = kept.stations;
+    // Grown by doubling while parsing: up to a third of it was room.
+    stations.shrink_to_fit();
     for (s, &(lat, lon)) in stations.iter_mut().zip(&kept.coords) {
         s.lat = f64::from_bits(lat);
         s.lon = f64::from_bits(lon);
@@ -132,25 +149,25 @@ mod tests {
         let path = dir.join(crate::knowledge::STATIONS_FILE);
         let data = tempfile::tempdir().unwrap();
         let mut problems = Vec::new();
-        let parsed = load(&path, &ids, Some(data.path()), &mut problems);
+        let parsed = load(&path, &ids, Some(data.path()), &mut problems, None).0;
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(parsed, k.stations);
         let kept: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().map(|e| e.path()).collect();
         assert_eq!(kept.len(), 1, "{kept:?}");
         // Read back: the same stations, coordinates and parsed hours included.
-        let read_back = load(&path, &ids, Some(data.path()), &mut problems);
+        let read_back = load(&path, &ids, Some(data.path()), &mut problems, None).0;
         assert_eq!(read_back, k.stations);
         assert!(read_back.iter().any(|s| s.parsed_hours.is_some()));
         // Other article ids: another file (a cited article may be gone), the old one removed.
         let fewer: HashSet<&str> = ids.iter().copied().filter(|id| *id != k.stations[0].sources[0]).collect();
-        let refused = load(&path, &fewer, Some(data.path()), &mut problems);
+        let refused = load(&path, &fewer, Some(data.path()), &mut problems, None).0;
         assert!(!problems.is_empty(), "a station citing a missing article is reported");
         assert_eq!(refused.len(), k.stations.len());
         assert!(kept[0].exists(), "a list with problems is not kept and removes nothing");
         // A damaged file is parsed again.
         std::fs::write(&kept[0], b"{\"stations\": [").unwrap();
         problems.clear();
-        assert_eq!(load(&path, &ids, Some(data.path()), &mut problems), k.stations);
+        assert_eq!(load(&path, &ids, Some(data.path()), &mut problems, None).0, k.stations);
         assert!(problems.is_empty());
     }
 }

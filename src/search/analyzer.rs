@@ -41,11 +41,15 @@ impl Analyzer {
     /// knowledge version, never per question) and adds the domain words:
     /// the lexicon's user words, every synonym, station and place names.
     pub fn new(knowledge: &Knowledge) -> Analyzer {
-        let mut jieba = Jieba::new();
+        Analyzer::open(knowledge, None)
+    }
+
+    /// [`Analyzer::new`], with jieba's dictionary read from `data_dir` when
+    /// it was kept there for these domain words, else built and kept there
+    /// (see [`super::kept_jieba`]).
+    pub fn open(knowledge: &Knowledge, data_dir: Option<&std::path::Path>) -> Analyzer {
         let (words, stop, canon) = inputs(knowledge);
-        for w in &words {
-            jieba.add_word(w, None, None);
-        }
+        let jieba = super::kept_jieba::load_or_build(&words, data_dir);
         let key = inputs_key(&words, &stop, &canon);
         Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key }
     }

@@ -15,6 +15,7 @@
 
 pub mod analyzer;
 mod fx;
+pub mod kept_jieba;
 mod read_only;
 mod station_terms;
 mod terms;
