@@ -435,18 +435,18 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
             let (knowledge, _) = Knowledge::load_kept(&paths.knowledge, Some(&paths.data))?;
             let t1 = Instant::now();
             // The steps of `Engine::open`, memory given back where it does.
-            crate::engine::return_freed_memory();
+            crate::memory::give_back();
             let rss_load = proc_status_kb("VmRSS");
             let analyzer = Analyzer::open(&knowledge, Some(&paths.data));
             let t2 = Instant::now();
             let rss_analyzer = proc_status_kb("VmRSS");
             let (index, index_built) = ArticleIndex::open_or_build(&knowledge, &analyzer, &paths.data)?;
             let t3 = Instant::now();
-            crate::engine::return_freed_memory();
+            crate::memory::give_back();
             let rss_index = proc_status_kb("VmRSS");
             let passages = index.num_docs();
             let engine = Engine::from_parts(knowledge, analyzer, index);
-            crate::engine::return_freed_memory();
+            crate::memory::give_back();
             let t4 = Instant::now();
             let rss_steps_kb = [rss_load, rss_analyzer, rss_index, proc_status_kb("VmRSS")];
             let first = questions.first().map(|q| {

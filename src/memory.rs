@@ -5,8 +5,9 @@
 //! high-water mark of its bursts as its resident size, and fragmentation
 //! makes it creep upward. `malloc_trim(0)` returns the free pages of every
 //! arena (since glibc 2.8 also those in the middle of a heap). It takes a
-//! few milliseconds with a heap of this size, so the channels call it every
-//! so often (the Telegram channel every 1,000 updates), never per message.
+//! few milliseconds with a heap of this size, so it is called every so often
+//! (the Telegram channel every 1,000 updates; `Engine::open` after the steps
+//! of loading that leave garbage), never per message.
 
 /// Returns the allocator's free pages to the system; does nothing where the
 /// allocator is not glibc's.

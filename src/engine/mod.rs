@@ -112,23 +112,6 @@ pub struct Engine {
     modals: focus::ModalFinder,
 }
 
-/// Gives the memory freed so far back to the system (glibc keeps freed
-/// blocks of its heap resident; `malloc_trim` returns their pages). A few
-/// milliseconds; done at the steps of opening where loading left garbage.
-pub(crate) fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only releases free pages of glibc's own heap;
-        // it takes no pointer and is safe to call at any time from any thread.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
-}
-
 impl Engine {
     /// Loads `knowledge_dir`, opens (or builds, when the knowledge changed) the
     /// index in `data_dir`, and prepares the matcher. Returns the warnings too.
@@ -137,15 +120,15 @@ impl Engine {
         // What reading the files left behind is given back before jieba's
         // tables (allocated apart, they would not reuse it) are read: the
         // peak of a start is lower by as much.
-        return_freed_memory();
+        crate::memory::give_back();
         let analyzer = Analyzer::open(&knowledge, Some(data_dir));
         let (index, rebuilt) = ArticleIndex::open_or_build(&knowledge, &analyzer, data_dir)?;
         if rebuilt {
             tracing::info!(passages = index.num_docs(), "built the article index");
         }
-        return_freed_memory();
+        crate::memory::give_back();
         let engine = Engine::from_parts(knowledge, analyzer, index);
-        return_freed_memory();
+        crate::memory::give_back();
         Ok((engine, warnings))
     }
 
