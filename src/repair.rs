@@ -155,6 +155,11 @@ pub struct Repairer {
     by_text: FxMap<String, u32>,
     /// Packed syllable ids of a reading → the domain words that read so.
     by_key: FxMap<u64, Vec<u32>>,
+    /// The first two syllable ids of a reading of a word a typed run may be
+    /// read as ([`Word::han_target`]), packed → bit `L` set when such a word
+    /// of `L` characters reads so: nearly every run reads as no such word,
+    /// and is passed over with one look-up per character, not one per run.
+    key_starts: FxMap<u32, u8>,
     /// The syllables of domain words → their id (from 1), and back.
     syllables: FxMap<&'static str, u16>,
     syllable_names: Vec<&'static str>,
@@ -174,6 +179,7 @@ impl Repairer {
         let mut words = Vec::new();
         let mut by_text = FxMap::default();
         let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
+        let mut key_starts: FxMap<u32, u8> = FxMap::default();
         let mut syllables: FxMap<&'static str, u16> = FxMap::default();
         let mut syllable_names: Vec<&'static str> = Vec::new();
         for w in domain_words(knowledge, analyzer) {
@@ -182,18 +188,26 @@ impl Repairer {
                 continue;
             };
             let mut key = 0u64;
-            for r in readings {
+            let mut start = 0u32;
+            for (k, r) in readings.into_iter().enumerate() {
                 let id = *syllables.entry(r).or_insert_with(|| {
                     syllable_names.push(r);
                     syllable_names.len() as u16
                 });
                 key = (key << 10) | u64::from(id);
+                if k < 2 {
+                    start = (start << 16) | u32::from(id);
+                }
+            }
+            let han_target = w.origin != Origin::Wording;
+            if han_target {
+                *key_starts.entry(start).or_default() |= 1 << chars.len();
             }
             let i = words.len() as u32;
             by_text.insert(w.text.clone(), i);
             by_key.entry(key).or_default().push(i);
             let freq = dict.suggest_freq(&w.text);
-            words.push(Word { text: w.text, chars, freq, han_target: w.origin != Origin::Wording });
+            words.push(Word { text: w.text, chars, freq, han_target });
         }
         let cover = lookup::Cover::new(words.iter().map(|w: &Word| w.chars.as_slice()));
         let syllable_table = lookup::Syllables::new();
@@ -209,7 +223,7 @@ impl Repairer {
                 }
             }
         }
-        Repairer { words, by_text, by_key, syllables, syllable_names, cover, syllable_table, lookalikes, analyzer: analyzer.clone() }
+        Repairer { words, by_text, by_key, key_starts, syllables, syllable_names, cover, syllable_table, lookalikes, analyzer: analyzer.clone() }
     }
 
     /// How many domain words the repairer reads toward.
@@ -226,7 +240,18 @@ impl Repairer {
     /// borrowed, unchanged, when there is nothing to repair (nearly always).
     /// `normalised` is [`crate::text::normalize`]'s output.
     pub fn repair<'a>(&self, normalised: &'a str) -> Cow<'a, str> {
-        let chars: Vec<(usize, char)> = normalised.char_indices().collect();
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.repair_in(normalised, &mut scratch),
+            Err(_) => self.repair_in(normalised, &mut Scratch::default()),
+        })
+    }
+
+    /// [`Repairer::repair`] with its per-character tables in `scratch`.
+    fn repair_in<'a>(&self, normalised: &'a str, scratch: &mut Scratch) -> Cow<'a, str> {
+        let Scratch { chars, covered, syl, free, alts, run } = scratch;
+        chars.clear();
+        chars.extend(normalised.char_indices());
+        let chars = &chars[..];
         let n = chars.len();
         if n < 2 {
             return Cow::Borrowed(normalised);
@@ -234,19 +259,35 @@ impl Repairer {
         let byte_end = |i: usize| chars.get(i).map_or(normalised.len(), |&(b, _)| b);
         // Characters inside a domain word are never touched.
         // covered[i]: the domain word (numbered from 1) character i is in, or 0.
-        let mut covered = vec![0u32; n];
-        self.cover.mark(&chars, &mut covered);
-        let syl: Vec<u16> = chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }).collect();
+        covered.clear();
+        covered.resize(n, 0);
+        self.cover.mark(chars, covered);
+        let covered = &covered[..];
         // Counts up to each character (so a run is judged in one step, for
         // every run length): ideographs no domain word covers, and
         // characters with a look-alike. run[i]: the ideographs from i on.
-        let mut free = vec![0u32; n + 1];
-        let mut alts = vec![0u32; n + 1];
+        free.clear();
+        free.resize(n + 1, 0);
+        alts.clear();
+        alts.resize(n + 1, 0);
+        let mut free_han = false;
+        let mut letters = false;
         for k in 0..n {
             free[k + 1] = free[k] + u32::from(covered[k] == 0);
             alts[k + 1] = alts[k] + u32::from(self.lookalikes.contains_key(&chars[k].1));
+            free_han |= covered[k] == 0 && is_han(chars[k].1);
+            letters |= chars[k].1.is_ascii_lowercase();
         }
-        let mut run = vec![0usize; n + 1];
+        // Every ideograph in a domain word and no romanised word: nothing
+        // to read.
+        if !free_han && !letters {
+            return Cow::Borrowed(normalised);
+        }
+        syl.clear();
+        syl.extend(chars.iter().map(|&(_, c)| if is_han(c) { self.syllable_of(c) } else { 0 }));
+        let syl = &syl[..];
+        run.clear();
+        run.resize(n + 1, 0);
         for k in (0..n).rev() {
             run[k] = if is_han(chars[k].1) { run[k + 1] + 1 } else { 0 };
         }
@@ -258,10 +299,19 @@ impl Repairer {
             let c = chars[i].1;
             if is_han(c) {
                 let mut done = false;
+                // The lengths of the words a run from here may read as
+                // (looked up for the first run with a free character).
+                let mut key_lens: Option<u8> = None;
                 for len in (2..=MAX_WINDOW.min(run[i])).rev() {
                     let end = i + len;
                     // A run of ideographs with one that no domain word covers.
                     if free[end] == free[i] {
+                        continue;
+                    }
+                    // A run that reads as no such word and has no look-alike
+                    // has no candidate.
+                    let lens = *key_lens.get_or_insert_with(|| self.key_starts.get(&((u32::from(syl[i]) << 16) | u32::from(syl[i + 1]))).copied().unwrap_or(0));
+                    if lens >> len & 1 == 0 && alts[end] == alts[i] {
                         continue;
                     }
                     let window = &normalised[chars[i].0..byte_end(end)];
@@ -273,7 +323,7 @@ impl Repairer {
                     let before = before.filter(|_| !own(i - 1));
                     let after = after.filter(|_| !own(end));
                     if let Some(w) = self.han_candidate(window, &chars[i..end], &syl[i..end], alts[end] > alts[i], (before, after))
-                        && keeps_cut_words(&self.words[w as usize].chars, &chars[i..end], &covered, i, end)
+                        && keeps_cut_words(&self.words[w as usize].chars, &chars[i..end], covered, i, end)
                     {
                         edits.push((chars[i].0, byte_end(end), self.words[w as usize].text.clone()));
                         i = end;
@@ -536,6 +586,22 @@ impl Repairer {
         out.reverse();
         Some(out)
     }
+}
+
+/// The per-character tables of one [`Repairer::repair`], kept per thread
+/// so a question costs no allocation for them.
+#[derive(Default)]
+struct Scratch {
+    chars: Vec<(usize, char)>,
+    covered: Vec<u32>,
+    syl: Vec<u16>,
+    free: Vec<u32>,
+    alts: Vec<u32>,
+    run: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Whether reading the typed run `typed` (characters `i..end` of the
