@@ -46,6 +46,7 @@ pub mod grounding;
 #[doc(hidden)]
 pub mod harness;
 pub mod journal;
+pub mod kept;
 pub mod knowledge;
 pub mod memory;
 pub mod messages;

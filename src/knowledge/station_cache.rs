@@ -60,7 +60,7 @@ pub(super) fn load(
     let kept = own.is_empty();
     if kept {
         match write(&file, &stations) {
-            Ok(()) => remove_stale(dir, &file),
+            Ok(()) => crate::kept::remove_others(dir, &file, PREFIX, ""),
             Err(e) => tracing::debug!(path = %file.display(), error = %e, "cannot keep the parsed stations"),
         }
     }
@@ -118,23 +118,7 @@ fn write(file: &Path, stations: &[Station]) -> std::io::Result<()> {
     std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))?;
     let kept = Kept { stations: stations.to_vec(), coords: stations.iter().map(|s| (s.lat.to_bits(), s.lon.to_bits())).collect() };
     let json = serde_json::to_vec(&kept).map_err(std::io::Error::other)?;
-    let tmp = file.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, file).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
-/// Removes the files of other station lists (best effort).
-fn remove_stale(dir: &Path, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if p != keep && name.starts_with(PREFIX) {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
+    crate::kept::write_aside(file, |w| w.write_all(&json))
 }
 
 #[cfg(test)]

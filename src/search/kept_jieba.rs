@@ -13,7 +13,7 @@
 //! another format) is ignored, built again and replaced.
 
 use std::hash::Hasher;
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use jieba_rs::Jieba;
@@ -43,7 +43,7 @@ pub fn load_or_build(words: &[String], data_dir: Option<&Path>) -> Jieba {
     }
     let jieba = build(words);
     match write(&jieba, &path) {
-        Ok(()) => remove_stale(dir, &path),
+        Ok(()) => crate::kept::remove_others(dir, &path, PREFIX, ".bin"),
         Err(e) => tracing::debug!(path = %path.display(), error = %e, "cannot keep the jieba dictionary"),
     }
     jieba
@@ -77,27 +77,7 @@ fn write(jieba: &Jieba, path: &Path) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|f| jieba.save(BufWriter::with_capacity(1 << 16, f))).and_then(|w| {
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
-/// Removes the dictionaries of other words (best effort).
-fn remove_stale(data_dir: &Path, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(data_dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if p != keep && name.starts_with(PREFIX) && name.ends_with(".bin") {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
+    crate::kept::write_aside(path, |out| jieba.save(out).map(drop))
 }
 
 #[cfg(test)]

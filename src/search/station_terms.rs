@@ -62,7 +62,7 @@ impl StationTerms {
         if let Err(e) = t.write(&path) {
             tracing::debug!(path = %path.display(), error = %e, "cannot keep the station terms");
         } else {
-            remove_stale(dir, &path);
+            crate::kept::remove_others(dir, &path, PREFIX, ".bin");
         }
         t
     }
@@ -123,11 +123,7 @@ impl StationTerms {
             out.push_str(j);
             out.push('\n');
         }
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, out)?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        crate::kept::write_aside(path, |w| w.write_all(out.as_bytes()))
     }
 
     /// The kept terms, when the file is there, whole, and for `n` stations.
@@ -145,18 +141,6 @@ impl StationTerms {
 
 fn file(data_dir: &Path, key: u64) -> PathBuf {
     data_dir.join(format!("{PREFIX}{key:016x}.bin"))
-}
-
-/// Removes the files of other station lists (best effort).
-fn remove_stale(data_dir: &Path, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(data_dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if p != keep && name.starts_with(PREFIX) && name.ends_with(".bin") {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
 }
 
 #[cfg(test)]
