@@ -169,6 +169,8 @@ pub struct Repairer {
     syllable_table: lookup::Syllables,
     /// A character → the characters it is mistaken for.
     lookalikes: FxMap<char, Vec<char>>,
+    /// The characters `lookalikes` holds, tested per character of a question.
+    has_lookalike: lookup::CharSet,
     analyzer: Analyzer,
 }
 
@@ -223,7 +225,8 @@ impl Repairer {
                 }
             }
         }
-        Repairer { words, by_text, by_key, key_starts, syllables, syllable_names, cover, syllable_table, lookalikes, analyzer: analyzer.clone() }
+        let has_lookalike = lookup::CharSet::new(lookalikes.keys().copied());
+        Repairer { words, by_text, by_key, key_starts, syllables, syllable_names, cover, syllable_table, lookalikes, has_lookalike, analyzer: analyzer.clone() }
     }
 
     /// How many domain words the repairer reads toward.
@@ -274,7 +277,7 @@ impl Repairer {
         let mut letters = false;
         for k in 0..n {
             free[k + 1] = free[k] + u32::from(covered[k] == 0);
-            alts[k + 1] = alts[k] + u32::from(self.lookalikes.contains_key(&chars[k].1));
+            alts[k + 1] = alts[k] + u32::from(self.has_lookalike.contains(chars[k].1));
             free_han |= covered[k] == 0 && is_han(chars[k].1);
             letters |= chars[k].1.is_ascii_lowercase();
         }

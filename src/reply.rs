@@ -203,7 +203,12 @@ pub struct Doc {
 
 impl Doc {
     fn text(&mut self, s: impl Into<String>) {
-        for l in s.into().split('\n') {
+        let s = s.into();
+        if !s.contains('\n') {
+            self.lines.push(vec![Seg::Text(s)]);
+            return;
+        }
+        for l in s.split('\n') {
             self.lines.push(vec![Seg::Text(l.to_string())]);
         }
     }
@@ -220,7 +225,10 @@ impl Doc {
 
     /// Plain text, as the CLI prints it and as eval reads it.
     pub fn plain(&self) -> String {
-        let mut out = String::new();
+        let text = |s: &Seg| match s {
+            Seg::Text(t) | Seg::Bold(t) => t.len(),
+        };
+        let mut out = String::with_capacity(self.lines.iter().map(|l| l.iter().map(text).sum::<usize>() + 1).sum());
         for l in &self.lines {
             for s in l {
                 match s {
@@ -229,7 +237,8 @@ impl Doc {
             }
             out.push('\n');
         }
-        out.trim_end().to_string()
+        out.truncate(out.trim_end().len());
+        out
     }
 
     /// Telegram HTML, split into messages under the limit at line boundaries

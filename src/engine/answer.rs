@@ -84,7 +84,7 @@ pub struct Suggestion {
 
 impl Suggestion {
     pub fn new(to: &Ref, label: impl Into<String>) -> Suggestion {
-        Suggestion { key: to.to_string(), label: label.into() }
+        Suggestion { key: to.text(), label: label.into() }
     }
 }
 
@@ -159,7 +159,7 @@ impl Answer {
     pub(super) fn new(kind: Kind, about: Option<&Ref>) -> Answer {
         Answer {
             kind,
-            intent: about.map(Ref::to_string).or_else(|| kind.fixed_intent().map(str::to_string)),
+            intent: about.map(Ref::text).or_else(|| kind.fixed_intent().map(str::to_string)),
             confident: false,
             score: 0.0,
             title: None,

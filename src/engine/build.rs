@@ -193,6 +193,7 @@ impl Engine {
             district_stations.entry(strip_district(&s.district).to_string()).or_default().push(i);
         }
         let article_by_id = knowledge.articles.iter().enumerate().rev().map(|(i, a)| (a.id.clone(), i)).collect();
+        let faq_by_id = knowledge.faq.iter().enumerate().rev().map(|(i, e)| (e.id.clone(), i)).collect();
         let station_by_id = knowledge.stations.iter().enumerate().rev().map(|(i, s)| (s.id.clone(), i)).collect();
         let asking = super::asking::AskingFinder::new(&knowledge.lexicon.long_messages);
         let types = super::qtype::TypeFinder::new(&knowledge.lexicon.question_types);
@@ -218,6 +219,7 @@ impl Engine {
             station_index,
             district_stations,
             article_by_id,
+            faq_by_id,
             searches: std::sync::atomic::AtomicU64::new(0),
             station_by_id,
             station_names,

@@ -52,6 +52,8 @@ thread_local! {
     static QUESTION_IDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The matcher's FAQ masks, reused from question to question.
     static FAQ_MASKS: std::cell::Cell<FaqMasks> = std::cell::Cell::new(FaqMasks::default());
+    /// The order in which [`Engine::faq_candidates`] reads entries, reused.
+    static FAQ_ORDER: std::cell::Cell<Vec<(f32, usize)>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// One bit per probe of the question (see [`Query::probes`]) for each FAQ
@@ -125,10 +127,13 @@ impl Engine {
         let FaqMasks { wordings: wm, unions: um, answers: am } = &masks;
         // Entries in order of their quick bound; each is then bounded again
         // on its words before its wordings are read.
-        let mut order: Vec<(f32, usize)> = (0..n)
-            .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
-            .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_quick_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i))
-            .collect();
+        let mut order = FAQ_ORDER.take();
+        order.clear();
+        order.extend(
+            (0..n)
+                .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
+                .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_quick_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i)),
+        );
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             let mut out = Vec::new();
@@ -159,6 +164,7 @@ impl Engine {
         });
         out.sort_unstable_by_key(|&(i, _)| i);
         FAQ_MASKS.set(masks);
+        FAQ_ORDER.set(order);
         out
     }
 

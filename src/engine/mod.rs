@@ -77,6 +77,8 @@ pub struct Engine {
     district_stations: HashMap<String, Vec<usize>>,
     /// Article and station ids → their index in the knowledge.
     article_by_id: FxMap<String, usize>,
+    /// FAQ entry index by id (the first entry of an id, as `Knowledge::faq_entry`).
+    faq_by_id: FxMap<String, usize>,
     station_by_id: FxMap<String, usize>,
     /// Questions that needed the article search (see [`Engine::article_searches`]).
     searches: AtomicU64,
@@ -212,7 +214,7 @@ impl Engine {
         let q = self.query_split(norm, aside);
         // 4. Score FAQ entries (one worded exactly as the question wins), then
         //    the passages that could still matter.
-        let exact = self.exact_wordings.get(&norm.replace(' ', "")).copied();
+        let exact = if norm.contains(' ') { self.exact_wordings.get(&norm.replace(' ', "")) } else { self.exact_wordings.get(norm) }.copied();
         let mut cands: Vec<(Cand, f32)> = self.faq_candidates(&q, exact).into_iter().map(|(i, s)| (Cand::Faq(i), s)).collect();
         let passages = self.passage_candidates(&q, counting, top_two(&cands));
         cands.extend(passages.cands);

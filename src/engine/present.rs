@@ -86,7 +86,7 @@ impl Engine {
         a.follow_ups = e
             .follow_ups
             .iter()
-            .filter_map(|f| self.knowledge.faq_entry(f))
+            .filter_map(|f| self.faq_by_id.get(f.as_str()).map(|&i| &self.knowledge.faq[i]))
             .map(|f| Suggestion::new(&Ref::Faq(f.id.clone()), f.topic.clone()))
             .collect();
         a

@@ -89,12 +89,30 @@ impl Ref {
     }
 }
 
+impl Ref {
+    /// The text form, built in one allocation (every answer and suggestion
+    /// carries one; `to_string` through `{}` padding cost more).
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(self.kind().len() + 1 + self.id().len() + if matches!(self, Ref::Passage { .. }) { 6 } else { 0 });
+        let _ = self.write_into(&mut out);
+        out
+    }
+
+    /// Writes the text form: `<kind>_<id>`, and `_<paragraph>` for a passage.
+    fn write_into(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        w.write_str(self.kind())?;
+        w.write_char('_')?;
+        w.write_str(self.id())?;
+        if let Ref::Passage { paragraph, .. } = self {
+            write!(w, "_{paragraph}")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Ref {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Ref::Faq(id) | Ref::Article(id) | Ref::Station(id) | Ref::District(id) => write!(f, "{}_{id}", self.kind()),
-            Ref::Passage { article, paragraph } => write!(f, "{}_{article}_{paragraph}", self.kind()),
-        }
+        self.write_into(f)
     }
 }
 
@@ -146,10 +164,12 @@ mod tests {
             Ref::District("chaoyang".into()),
         ] {
             let s = r.to_string();
+            assert_eq!(r.text(), s, "one text form");
             assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{s}");
             assert_eq!(s.parse::<Ref>(), Ok(r), "{s}");
         }
         assert_eq!(Ref::Faq("join-how".into()).to_string(), "faq_join-how");
+        assert_eq!(Ref::Passage { article: "004-01".into(), paragraph: 12 }.text(), "passage_004-01_12");
     }
 
     #[test]

@@ -60,9 +60,9 @@ impl Engine {
 
     /// A station named in the question ("富商市场的暖心驿站" names 富商市场暖心驿站).
     fn named_station(&self, norm: &str) -> Option<usize> {
-        let squeezed = squeeze(norm);
+        let squeezed: std::borrow::Cow<str> = if norm.contains([' ', '的']) { squeeze(norm).into() } else { norm.into() };
         self.station_names
-            .find_iter(&squeezed)
+            .find_iter(&*squeezed)
             .max_by_key(|m| m.end() - m.start())
             .map(|m| self.station_of[m.pattern().as_usize()])
     }

@@ -110,6 +110,40 @@ impl Cover {
     }
 }
 
+/// A set of characters tested with one bit for the common ideographs (the
+/// look-alikes: every character of every question is tested).
+pub(super) struct CharSet {
+    bits: Vec<u64>,
+    others: FxSet<char>,
+}
+
+impl CharSet {
+    pub(super) fn new(chars: impl Iterator<Item = char>) -> CharSet {
+        let mut set = CharSet { bits: vec![0u64; (TABLE_END - FIRST_BASE).div_ceil(64) as usize], others: FxSet::default() };
+        for c in chars {
+            let x = c as u32;
+            if (FIRST_BASE..TABLE_END).contains(&x) {
+                let b = (x - FIRST_BASE) as usize;
+                set.bits[b / 64] |= 1 << (b % 64);
+            } else {
+                set.others.insert(c);
+            }
+        }
+        set
+    }
+
+    #[inline]
+    pub(super) fn contains(&self, c: char) -> bool {
+        let x = c as u32;
+        if (FIRST_BASE..TABLE_END).contains(&x) {
+            let b = (x - FIRST_BASE) as usize;
+            self.bits[b / 64] >> (b % 64) & 1 == 1
+        } else {
+            !self.others.is_empty() && self.others.contains(&c)
+        }
+    }
+}
+
 /// Each ideograph's syllable id (0: none a domain word has), looked up the
 /// slow way the first time a question has the character and kept: a table
 /// filled at build would read the `pinyin` crate's data for all 27,648
@@ -191,6 +225,22 @@ mod tests {
             words_found += covered.iter().max().copied().unwrap_or(0);
         }
         assert!(words_found > 1000, "{words_found} domain words found");
+    }
+
+    #[test]
+    fn the_lookalike_set_holds_exactly_the_characters_with_a_lookalike() {
+        let (k, asked) = sample::seed_and_regression_questions();
+        let analyzer = Analyzer::new(&k);
+        let r = Repairer::new(&k, &analyzer);
+        assert!(!r.lookalikes.is_empty(), "the seed has look-alikes");
+        let mut tested = 0;
+        for c in asked.iter().flat_map(|q| q.chars()).chain(r.lookalikes.keys().copied()).chain(['𠀀', 'a', '1', '\u{3400}', '\u{9fff}', '\u{a000}']) {
+            assert_eq!(r.has_lookalike.contains(c), r.lookalikes.contains_key(&c), "{c}");
+            tested += 1;
+        }
+        let outside = CharSet::new(['𠀀', 'é'].into_iter());
+        assert!(outside.contains('𠀀') && outside.contains('é') && !outside.contains('中'));
+        assert!(tested > 1000, "{tested} characters tested");
     }
 
     #[test]
