@@ -47,6 +47,10 @@ pub(super) struct AskingFinder {
     /// sorted: a message of one clause that starts with none of them is only
     /// split after an ask marker (see [`AskingFinder::split`]).
     lead_chars: Vec<char>,
+    /// The first characters of the fillers, and of the self-introductions,
+    /// sorted: a text that starts with none is not compared word by word.
+    filler_first: Vec<char>,
+    intro_first: Vec<char>,
 }
 
 fn automaton(words: &[String], kind: MatchKind) -> Option<AhoCorasick> {
@@ -72,10 +76,16 @@ impl AskingFinder {
         let cues = automaton(&words.ask_cues, MatchKind::LeftmostFirst);
         let story = automaton(&words.story_words, MatchKind::LeftmostFirst);
         let any = markers.is_some() || !fillers.is_empty() || !intros.is_empty() || story.is_some();
-        let mut lead_chars: Vec<char> = fillers.iter().chain(intros.iter().map(|p| &p[0])).filter_map(|w| w.chars().next()).collect();
-        lead_chars.sort_unstable();
-        lead_chars.dedup();
-        AskingFinder { markers, cues, story, fillers, intros, any, lead_chars }
+        let first_chars = |words: &mut dyn Iterator<Item = &String>| {
+            let mut v: Vec<char> = words.filter_map(|w| w.chars().next()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let filler_first = first_chars(&mut fillers.iter());
+        let intro_first = first_chars(&mut intros.iter().map(|p| &p[0]));
+        let lead_chars = first_chars(&mut fillers.iter().chain(intros.iter().map(|p| &p[0])));
+        AskingFinder { markers, cues, story, fillers, intros, any, lead_chars, filler_first, intro_first }
     }
 
     /// The part of `norm` (normalised) that asks and the rest, set aside
@@ -181,6 +191,9 @@ impl AskingFinder {
     /// `s` without the fillers it starts with.
     fn strip_fillers<'a>(&self, mut s: &'a str) -> &'a str {
         'outer: loop {
+            if s.chars().next().is_none_or(|c| self.filler_first.binary_search(&c).is_err()) {
+                return s;
+            }
             for f in &self.fillers {
                 if let Some(r) = s.strip_prefix(f.as_str()) {
                     s = r;
@@ -193,6 +206,9 @@ impl AskingFinder {
 
     /// The bytes of the longest self-introduction `s` starts with (0: none).
     fn intro_len(&self, s: &str) -> usize {
+        if s.chars().next().is_none_or(|c| self.intro_first.binary_search(&c).is_err()) {
+            return 0;
+        }
         self.intros.iter().filter_map(|p| match_at_start(p, s)).max().unwrap_or(0)
     }
 

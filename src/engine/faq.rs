@@ -58,11 +58,30 @@ thread_local! {
 
 /// One bit per probe of the question (see [`Query::probes`]) for each FAQ
 /// wording (numbered across entries), entry's wordings together, and answer.
+///
+/// The buffers are reused from question to question: outside a question
+/// they are all zero, and [`Engine::fill_faq_masks`] records which of their
+/// words it set, so that [`FaqMasks::reset`] zeroes those alone (zeroing
+/// every wording's mask was 3 % of an answer).
 #[derive(Default)]
 pub(super) struct FaqMasks {
     pub(super) wordings: Vec<u64>,
     pub(super) unions: Vec<u64>,
     pub(super) answers: Vec<u64>,
+    /// Positions set in `wordings`, `unions`, `answers` (repeats allowed).
+    set: [Vec<u32>; 3],
+}
+
+impl FaqMasks {
+    /// Zeroes what the last [`Engine::fill_faq_masks`] set.
+    pub(super) fn reset(&mut self) {
+        for (v, set) in [&mut self.wordings, &mut self.unions, &mut self.answers].into_iter().zip(&mut self.set) {
+            for &at in set.iter() {
+                v[at as usize] = 0;
+            }
+            set.clear();
+        }
+    }
 }
 
 /// Which FAQ wordings (numbered across entries), entries' wordings and
@@ -99,7 +118,7 @@ impl Engine {
         let n = self.faq_terms.len();
         let mut masks = FaqMasks::default();
         self.fill_faq_masks(q, &mut masks);
-        let FaqMasks { wordings: wm, unions: um, answers: am } = masks;
+        let FaqMasks { wordings: wm, unions: um, answers: am, .. } = masks;
         Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             (0..n)
                 .map(|i| {
@@ -124,7 +143,7 @@ impl Engine {
         let n = self.faq_terms.len();
         let mut masks = FAQ_MASKS.take();
         self.fill_faq_masks(q, &mut masks);
-        let FaqMasks { wordings: wm, unions: um, answers: am } = &masks;
+        let FaqMasks { wordings: wm, unions: um, answers: am, .. } = &masks;
         // Entries in order of their quick bound; each is then bounded again
         // on its words before its wordings are read.
         let mut order = FAQ_ORDER.take();
@@ -163,6 +182,7 @@ impl Engine {
             out
         });
         out.sort_unstable_by_key(|&(i, _)| i);
+        masks.reset();
         FAQ_MASKS.set(masks);
         FAQ_ORDER.set(order);
         out
@@ -186,26 +206,34 @@ impl Engine {
 
     /// Sets `m` to the masks of the FAQ wordings, entries' wordings and
     /// answers for a question's probes (see [`Query::probes`]), from the
-    /// postings (`m`'s buffers are reused, zeroed first).
+    /// postings. `m` must be all zero (new, or [`FaqMasks::reset`]); its
+    /// buffers may be longer than this question needs.
     pub(super) fn fill_faq_masks(&self, q: &Query, m: &mut FaqMasks) {
         let w = q.words;
         let n = self.faq_terms.len();
         let n_wordings = self.wording_count;
         for (v, len) in [(&mut m.wordings, n_wordings * w), (&mut m.unions, n * w), (&mut m.answers, n * w)] {
-            v.clear();
-            v.resize(len, 0);
+            debug_assert!(v.iter().all(|&x| x == 0), "the FAQ masks were not reset");
+            if v.len() < len {
+                v.resize(len, 0);
+            }
         }
-        let set = |m: &mut [u64], at: u32, bit: usize| m[at as usize * w + bit / 64] |= 1 << (bit % 64);
+        let FaqMasks { wordings, unions, answers, set: [set_w, set_u, set_a] } = m;
+        let set = |m: &mut [u64], touched: &mut Vec<u32>, at: u32, bit: usize| {
+            let k = at as usize * w + bit / 64;
+            m[k] |= 1 << (bit % 64);
+            touched.push(k as u32);
+        };
         for (bit, id) in q.probes.iter().enumerate() {
             if let Some(p) = self.faq_postings.get(id) {
                 for &k in &p.wordings {
-                    set(&mut m.wordings, k, bit);
+                    set(wordings, set_w, k, bit);
                 }
                 for &i in &p.unions {
-                    set(&mut m.unions, i, bit);
+                    set(unions, set_u, i, bit);
                 }
                 for &i in &p.answers {
-                    set(&mut m.answers, i, bit);
+                    set(answers, set_a, i, bit);
                 }
             }
         }
@@ -337,5 +365,10 @@ mod tests {
             assert!(exact.iter().any(|&(i, s)| i == 3 && s >= 1.05), "{question}");
         }
         assert!(left_out > 0, "the bound never left an entry out");
+        // The reused masks are handed back all zero: no question's bits
+        // reach the next one.
+        let masks = FAQ_MASKS.take();
+        assert!(!masks.wordings.is_empty(), "the masks were reused");
+        assert!(masks.wordings.iter().chain(&masks.unions).chain(&masks.answers).all(|&x| x == 0), "the FAQ masks were not reset");
     }
 }
