@@ -24,15 +24,23 @@ const MAGIC: &str = "union-bot station terms 1";
 const PREFIX: &str = "stations-";
 
 /// Each station's distinct matching terms, in the analyzer's order, joined by
-/// [`TERM_SEPARATOR`] (one string a station rather than one a term).
+/// [`TERM_SEPARATOR`]: the kept file's text as it is (one string for all
+/// stations, not one a station: reading it is no copy, and a start holds
+/// the text once), with where each station's line starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StationTerms {
-    joined: Vec<String>,
+    /// The file: [`MAGIC`], the count, then a line a station.
+    text: String,
+    /// Station `i`'s line is `text[starts[i]..starts[i + 1] - 1]` (without its newline).
+    starts: Vec<usize>,
 }
 
-/// The text of a station the matcher compares a question with.
-fn text_of(s: &Station) -> String {
-    format!(
+/// The text of a station the matcher compares a question with, into `out`.
+fn write_text_of(s: &Station, out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    let _ = write!(
+        out,
         "{} {} {} {} {} {} {}",
         s.name,
         s.aliases.join(" "),
@@ -41,7 +49,19 @@ fn text_of(s: &Station) -> String {
         s.expected_services.join(" "),
         s.serves.join(" "),
         s.description
-    )
+    );
+}
+
+#[cfg(test)]
+fn text_of(s: &Station) -> String {
+    let mut out = String::new();
+    write_text_of(s, &mut out);
+    out
+}
+
+/// The head of the file, before the first station's line.
+fn head(n: usize) -> String {
+    format!("{MAGIC}\n{n}\n")
 }
 
 impl StationTerms {
@@ -49,16 +69,18 @@ impl StationTerms {
     /// there for these stations and this analyzer, else segmented (and kept
     /// there, when the directory can take them: a directory that cannot costs
     /// only the segmenting, at every start).
+    ///
+    /// The stations' texts are made one at a time, never all at once: at
+    /// city scale they were 3 MB at the peak of a start.
     pub fn load_or_build(stations: &[Station], analyzer: &Analyzer, data_dir: Option<&Path>) -> StationTerms {
-        let texts: Vec<String> = stations.iter().map(text_of).collect();
         let Some(dir) = data_dir else {
-            return Self::build(&texts, analyzer);
+            return Self::build(stations, analyzer);
         };
-        let path = file(dir, Self::key(&texts, analyzer));
-        if let Some(t) = Self::read(&path, texts.len()) {
+        let path = file(dir, Self::key(stations, analyzer));
+        if let Some(t) = Self::read(&path, stations.len()) {
             return t;
         }
-        let t = Self::build(&texts, analyzer);
+        let t = Self::build(stations, analyzer);
         if let Err(e) = t.write(&path) {
             tracing::debug!(path = %path.display(), error = %e, "cannot keep the station terms");
         } else {
@@ -68,31 +90,36 @@ impl StationTerms {
     }
 
     /// Segments every station's text.
-    fn build(texts: &[String], analyzer: &Analyzer) -> StationTerms {
-        let joined = texts
-            .iter()
-            .map(|t| {
-                let mut out = String::new();
-                for term in analyzer.terms(t) {
-                    if !out.is_empty() {
-                        out.push(TERM_SEPARATOR);
-                    }
-                    out.push_str(&term);
+    fn build(stations: &[Station], analyzer: &Analyzer) -> StationTerms {
+        let mut text = head(stations.len());
+        let mut starts = Vec::with_capacity(stations.len() + 1);
+        starts.push(text.len());
+        let mut station_text = String::new();
+        for s in stations {
+            write_text_of(s, &mut station_text);
+            let line_start = text.len();
+            for term in analyzer.terms(&station_text) {
+                if text.len() > line_start {
+                    text.push(TERM_SEPARATOR);
                 }
-                out
-            })
-            .collect();
-        StationTerms { joined }
+                text.push_str(&term);
+            }
+            text.push('\n');
+            starts.push(text.len());
+        }
+        StationTerms { text, starts }
     }
 
     /// What names the file: the analyzer and every station's text.
-    fn key(texts: &[String], analyzer: &Analyzer) -> u64 {
+    fn key(stations: &[Station], analyzer: &Analyzer) -> u64 {
         let mut h = FxHasher::default();
         h.write(STATION_TERMS_FORMAT.as_bytes());
         h.write_u8(0xff);
         h.write(&analyzer.key().to_le_bytes());
-        for t in texts {
-            h.write(t.as_bytes());
+        let mut text = String::new();
+        for s in stations {
+            write_text_of(s, &mut text);
+            h.write(text.as_bytes());
             // Never part of UTF-8: no two lists of texts hash as one.
             h.write_u8(0xff);
         }
@@ -101,41 +128,43 @@ impl StationTerms {
 
     /// Station `i`'s terms.
     pub fn of(&self, i: usize) -> impl Iterator<Item = &str> {
-        self.joined[i].split(TERM_SEPARATOR).filter(|t| !t.is_empty())
+        self.text[self.starts[i]..self.starts[i + 1] - 1].split(TERM_SEPARATOR).filter(|t| !t.is_empty())
     }
 
     pub fn len(&self) -> usize {
-        self.joined.len()
+        self.starts.len() - 1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.joined.is_empty()
+        self.len() == 0
     }
 
     /// One line for the format, one line of the count, then a line a station.
     fn write(&self, path: &Path) -> std::io::Result<()> {
-        let mut out = String::with_capacity(64 + self.joined.iter().map(|j| j.len() + 1).sum::<usize>());
-        out.push_str(MAGIC);
-        out.push('\n');
-        out.push_str(&self.joined.len().to_string());
-        out.push('\n');
-        for j in &self.joined {
-            out.push_str(j);
-            out.push('\n');
-        }
-        crate::kept::write_aside(path, |w| w.write_all(out.as_bytes()))
+        crate::kept::write_aside(path, |w| w.write_all(self.text.as_bytes()))
     }
 
     /// The kept terms, when the file is there, whole, and for `n` stations.
     fn read(path: &Path, n: usize) -> Option<StationTerms> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let mut lines = text.split('\n');
-        if lines.next()? != MAGIC || lines.next()?.parse::<usize>().ok()? != n {
+        Self::parse(std::fs::read_to_string(path).ok()?, n)
+    }
+
+    /// The terms in a kept file's text: its head for `n` stations, then
+    /// exactly `n` lines, and nothing after the last one's newline.
+    fn parse(text: String, n: usize) -> Option<StationTerms> {
+        let head = head(n);
+        if !text.starts_with(&head) {
             return None;
         }
-        let joined: Vec<String> = lines.by_ref().take(n).map(str::to_string).collect();
-        // A line a station and nothing after the last one's newline.
-        (joined.len() == n && lines.next() == Some("") && lines.next().is_none()).then_some(StationTerms { joined })
+        let mut starts = Vec::with_capacity(n + 1);
+        starts.push(head.len());
+        for (at, _) in text[head.len()..].match_indices('\n') {
+            if starts.len() > n {
+                return None;
+            }
+            starts.push(head.len() + at + 1);
+        }
+        (starts.len() == n + 1 && starts[n] == text.len()).then_some(StationTerms { text, starts })
     }
 }
 
@@ -169,6 +198,15 @@ mod tests {
         std::fs::write(path, &marked).unwrap();
         let read = StationTerms::load_or_build(&k.stations, &a, Some(data.path()));
         assert_eq!(read.of(0).next(), Some(format!("X{}", built.of(0).next().unwrap()).as_str()));
+        // Only a whole file for as many stations is read: one line more or
+        // less, a last line without its newline, another count.
+        let n = k.stations.len();
+        assert_eq!(StationTerms::parse(text.clone(), n).as_ref(), Some(&built));
+        for bad in [format!("{text}x\n"), format!("{text}\n"), text[..text.len() - 1].to_string(), text[..text[..text.len() - 1].rfind('\n').unwrap() + 1].to_string()] {
+            assert!(StationTerms::parse(bad.clone(), n).is_none(), "read: {:?}", &bad[bad.len().saturating_sub(40)..]);
+        }
+        assert!(StationTerms::parse(text.clone(), n - 1).is_none() && StationTerms::parse(text.clone(), n + 1).is_none());
+        assert_eq!(StationTerms::parse(head(0), 0).map(|t| t.len()), Some(0));
         // A damaged file (cut short) is segmented again and replaced.
         std::fs::write(path, &text.as_bytes()[..text.len() / 2]).unwrap();
         assert_eq!(StationTerms::load_or_build(&k.stations, &a, Some(data.path())), built);

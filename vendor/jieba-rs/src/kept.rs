@@ -12,12 +12,14 @@
 use std::io::{self, Read, Write};
 
 /// The first word of a kept dictionary: its format.
-const MAGIC: u64 = u64::from_le_bytes(*b"JIEBAKP1");
+/// (2: the words' frequencies are no longer written, only their
+/// logarithms.)
+const MAGIC: u64 = u64::from_le_bytes(*b"JIEBAKP2");
 
 /// Identifies what a kept file can be read back into: a caller that keys
 /// its files by this string never reads a file of another format or crate
 /// version.
-pub const KEPT_FORMAT: &str = concat!("jieba-rs ", env!("CARGO_PKG_VERSION"), " kept v1");
+pub const KEPT_FORMAT: &str = concat!("jieba-rs ", env!("CARGO_PKG_VERSION"), " kept v2");
 
 fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
