@@ -100,8 +100,15 @@ pub fn main(paths: &Paths) -> Result<()> {
             if after.analyzer().key() != before.analyzer().key() {
                 redone.push("jieba dictionary");
             }
-            if after.index().key() != before.index().key() {
-                redone.push("article index");
+            let index = match after.index().built() {
+                Some(b) if after.index().key() != before.index().key() => format!(
+                    "article index (segmented {} of {} articles, {} of {} passages; the rest read)",
+                    b.articles_segmented, b.articles, b.passages_segmented, b.passages
+                ),
+                _ => String::new(),
+            };
+            if !index.is_empty() {
+                redone.push(&index);
             }
             let redone = if redone.is_empty() { "matcher only (index and station terms read)".to_string() } else { redone.join(", ") };
             // The same kind of edit once more, reloaded at once.
