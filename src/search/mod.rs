@@ -355,6 +355,9 @@ pub fn segmentation_key(knowledge: &Knowledge, analyzer: &Analyzer) -> u64 {
 /// enough that a batch's terms never weigh much.
 const BATCH: usize = 2048;
 
+/// Passages read from kept segments per batch (see [`fill`]).
+const READ_BATCH: usize = 256;
+
 /// What a build segmented and what it read from the segments kept beside an
 /// earlier index (see [`segments`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -406,14 +409,20 @@ fn fill(
         }
         titles.push(title.values.iter().map(|v| terms::join(v)).collect());
     }
-    // Articles in batches of about BATCH passages.
+    // Articles in batches of about BATCH passages to segment, or of
+    // READ_BATCH passages to read: reading runs ahead of tantivy, and what
+    // waits for it (three batches) is held in memory.
     let mut batches: Vec<Range<usize>> = Vec::new();
-    let (mut from, mut size) = (0, 0);
+    let (mut from, mut to_segment, mut to_read) = (0, 0, 0);
     for (a, article) in articles.iter().enumerate() {
-        size += article.paragraphs.len();
-        if size >= BATCH {
+        if kept.is_some_and(|k| k.has(hashes[a])) {
+            to_read += article.paragraphs.len();
+        } else {
+            to_segment += article.paragraphs.len();
+        }
+        if to_segment >= BATCH || to_read >= READ_BATCH {
             batches.push(from..a + 1);
-            (from, size) = (a + 1, 0);
+            (from, to_segment, to_read) = (a + 1, 0, 0);
         }
     }
     if from < articles.len() {

@@ -287,6 +287,11 @@ impl Kept {
         &self.path
     }
 
+    /// Whether an article of this hash was kept.
+    pub(super) fn has(&self, hash: u64) -> bool {
+        self.by_hash.contains_key(&hash)
+    }
+
     /// How many records were found damaged so far.
     pub(super) fn damaged(&self) -> usize {
         self.damaged.load(Ordering::Relaxed)
