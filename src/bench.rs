@@ -379,6 +379,10 @@ struct EngineReport {
     /// Opening the index, or building it (`index_built`).
     index_ms: f64,
     index_built: bool,
+    /// When built: the articles and passages segmented (the others were
+    /// read from the segments an earlier index kept).
+    index_articles_segmented: Option<usize>,
+    index_passages_segmented: Option<usize>,
     /// Preparing the matcher (`Engine::from_parts`).
     assemble_ms: f64,
     /// All of the above: from nothing to ready.
@@ -445,6 +449,7 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
             crate::memory::give_back();
             let rss_index = proc_status_kb("VmRSS");
             let passages = index.num_docs();
+            let built = index.built();
             let engine = Engine::from_parts(knowledge, analyzer, index);
             crate::memory::give_back();
             let t4 = Instant::now();
@@ -475,6 +480,8 @@ pub fn main(paths: &crate::config::Paths, command: BenchCommand) -> Result<std::
                 analyzer_ms: ms(t2 - t1),
                 index_ms: ms(t3 - t2),
                 index_built,
+                index_articles_segmented: built.map(|b| b.articles_segmented),
+                index_passages_segmented: built.map(|b| b.passages_segmented),
                 assemble_ms: ms(t4 - t3),
                 ready_ms: ms(t4 - t0),
                 first_answer_us: first.map(|d| d.as_secs_f64() * 1e6).unwrap_or(0.0),

@@ -230,8 +230,10 @@ fn quick_stamp(dir: &std::path::Path) -> u64 {
 /// (synonyms.yaml, station or place names), the article index is rebuilt only
 /// when what it is made of changed (articles, those words, districts), and
 /// station terms are segmented again only when stations changed (see
-/// [`crate::search::StationTerms`]). An edit of faq.yaml redoes the FAQ's
-/// part of the matcher and reads the rest.
+/// [`crate::search::StationTerms`]). A new index for an edit of some
+/// articles segments those articles alone and reads the others' segmented
+/// text from the index serving (its kept segments). An edit of faq.yaml
+/// redoes the FAQ's part of the matcher and reads the rest.
 fn rebuild(old: &Engine, knowledge: Knowledge, paths: &Paths) -> Result<Engine> {
     use crate::search::{Analyzer, ArticleIndex, index_key};
     let analyzer = if Analyzer::key_of(&knowledge) == old.analyzer().key() { old.analyzer().clone() } else { Analyzer::open(&knowledge, Some(&paths.data)) };

@@ -225,9 +225,93 @@ fn each_kind_of_edit_goes_live_and_redoes_only_its_part() {
     let text = std::fs::read_to_string(&article).unwrap();
     std::fs::write(&article, format!("{}\n\n编辑测试新增的一段。\n", text.trim_end())).unwrap();
     wait_live(&live, "one article", |e| e.knowledge.articles.iter().any(|a| a.paragraphs.iter().any(|p| p.contains("编辑测试新增的一段"))));
-    assert_ne!(live.engine().index().key(), first.index().key(), "an article edit rebuilds the index");
+    assert_ne!(live.engine().index().key(), first.index().key(), "an article edit makes a new index");
+    let edited = live.engine().index().built().expect("built for the edit");
+    let paragraphs = live.engine().knowledge.articles.iter().find(|a| a.paragraphs.iter().any(|p| p.contains("编辑测试新增的一段"))).unwrap().paragraphs.len();
+    assert_eq!((edited.articles_segmented, edited.passages_segmented), (1, paragraphs), "only the edited article is segmented again: {edited:?}");
     as_loaded_afresh(&live.engine());
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     handle.join().unwrap();
+}
+
+/// The questions whose hits and answers two indexes of `k` must share: every
+/// FAQ wording, every title, the start of every paragraph, and `more`.
+fn questions_of(k: &union_bot::knowledge::Knowledge, more: &[&str]) -> Vec<String> {
+    let mut q: Vec<String> = k.faq.iter().flat_map(|e| e.questions.iter().cloned()).collect();
+    q.extend(k.articles.iter().map(|a| a.title.clone()));
+    q.extend(k.articles.iter().flat_map(|a| a.paragraphs.iter().map(|p| p.chars().take(16).collect::<String>())));
+    q.extend(more.iter().map(|s| s.to_string()));
+    q
+}
+
+/// An edit of one article, on a reload and at the next start, segments that
+/// article alone (the others are read from the segments kept beside the last
+/// index), and the index is the one a build from an empty data directory
+/// makes: the same passage terms, the same hits with the same scores, the
+/// same answers.
+#[test]
+fn an_article_edit_segments_that_article_alone_and_answers_as_a_fresh_build() {
+    use union_bot::knowledge::Knowledge;
+    use union_bot::search::{Analyzer, ArticleIndex, BuildStats};
+    let k = knowledge_copy();
+    let data = tempfile::tempdir().unwrap();
+    let (before, _) = Knowledge::load(k.path()).unwrap();
+    let analyzer = Analyzer::new(&before);
+    let (first, built) = ArticleIndex::open_or_build(&before, &analyzer, data.path()).unwrap();
+    let n = before.articles.len();
+    assert!(built);
+    assert_eq!(first.built().map(|s| s.articles_segmented), Some(n), "an empty data directory segments every article");
+
+    // One sentence added inside a paragraph in the middle of an article.
+    let added = "编辑测试：外卖小哥可以到朝阳区的暖心驿站免费充电。";
+    let file = k.path().join("articles").join("004-01.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let at = text.rfind("。\n\n").expect("a paragraph end") + "。".len();
+    std::fs::write(&file, format!("{}{added}{}", &text[..at], &text[at..])).unwrap();
+    let (after, _) = Knowledge::load(k.path()).unwrap();
+    let edited = after.articles.iter().position(|a| a.paragraphs.iter().any(|p| p.contains(added))).expect("the edit loads");
+    assert_eq!(Analyzer::key_of(&after), analyzer.key(), "the edit changes no word jieba is given");
+
+    let (reindexed, built) = ArticleIndex::open_or_build(&after, &analyzer, data.path()).unwrap();
+    assert!(built);
+    let passages = union_bot::search::passages(&after).len();
+    let spared = BuildStats { articles: n, articles_segmented: 1, passages, passages_segmented: after.articles[edited].paragraphs.len() };
+    assert_eq!(reindexed.built(), Some(spared), "only the edited article is segmented");
+    let empty = tempfile::tempdir().unwrap();
+    let (fresh, _) = ArticleIndex::open_or_build(&after, &analyzer, empty.path()).unwrap();
+    assert_eq!(fresh.built().map(|s| s.passages_segmented), Some(passages));
+    let dirs = data_files(data.path());
+    assert_eq!(dirs.iter().filter(|f| f.starts_with("index-")).count(), 1, "the last index is removed: {dirs:?}");
+
+    let questions = questions_of(&after, &[added, "朝阳区哪里能免费充电", "外卖小哥在哪歇脚"]);
+    assert_eq!(reindexed.terms(), fresh.terms(), "the passage terms");
+    assert_eq!(reindexed.num_docs(), fresh.num_docs());
+    let engines = [(&reindexed, "reindexed"), (&fresh, "fresh")].map(|(index, _)| union_bot::answer::Engine::from_parts(after.clone(), analyzer.clone(), index.clone()));
+    for q in &questions {
+        let terms = analyzer.terms(q);
+        assert_eq!(reindexed.search(&terms, 50).unwrap(), fresh.search(&terms, 50).unwrap(), "hits for {q}");
+        let [a, b] = engines.each_ref().map(|e| serde_json::to_string(&e.answer_at(q, 600)).unwrap());
+        assert_eq!(a, b, "answer to {q}");
+    }
+    let all = union_bot::search::passages(&after);
+    let hits = reindexed.search(&analyzer.terms(added), 3).unwrap();
+    assert!(hits.iter().any(|&(pid, _)| all[pid].article == edited), "the new sentence is found: {hits:?}");
+    drop(engines);
+
+    // At the next start: another article edited while the bot was stopped.
+    let file = k.path().join("articles").join("001-01.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{}\n\n编辑测试新增的一段：工会会员可以申请困难帮扶。\n", text.trim_end())).unwrap();
+    let (engine, _) = union_bot::answer::Engine::open(k.path(), data.path()).unwrap();
+    let second = engine.index().built().expect("built at the start");
+    let of = engine.knowledge.articles.iter().find(|a| a.paragraphs.iter().any(|p| p.contains("编辑测试新增的一段"))).unwrap();
+    assert_eq!((second.articles_segmented, second.passages_segmented), (1, of.paragraphs.len()), "the start segments the edited article alone");
+    let empty = tempfile::tempdir().unwrap();
+    let (fresh, _) = ArticleIndex::open_or_build(&engine.knowledge, engine.analyzer(), empty.path()).unwrap();
+    assert_eq!(engine.index().terms(), fresh.terms());
+    let fresh_engine = union_bot::answer::Engine::from_parts(engine.knowledge.clone(), engine.analyzer().clone(), fresh);
+    for q in questions_of(&engine.knowledge, &["工会会员可以申请困难帮扶吗"]) {
+        assert_eq!(serde_json::to_string(&engine.answer_at(&q, 600)).unwrap(), serde_json::to_string(&fresh_engine.answer_at(&q, 600)).unwrap(), "answer to {q}");
+    }
 }

@@ -66,15 +66,18 @@ pub fn main(paths: &Paths) -> Result<()> {
     let k = paths.knowledge.clone();
     let article = first_article(&k)?;
     let mut edits = Vec::new();
+    // Marks of this run: on a copy edited by an earlier run, an old mark
+    // would show at once, before the edit went live.
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     for n in 1..=2u32 {
         for kind in ["faq.yaml, one line", "one article", "stations.yaml, one line"] {
-            let mark = format!("本条已于编辑测试{n}更新。");
+            let mark = format!("本条已于编辑测试{run}-{n}更新。");
             let before = live.engine();
             let t = Instant::now();
             match kind {
                 "faq.yaml, one line" => edit_line(&k.join(FAQ_FILE), hotline_answer_line, &mark)?,
                 "one article" => edit_line(&article, |l| l.iter().rposition(|x| !x.trim().is_empty()), &mark)?,
-                _ => edit_line(&k.join(STATIONS_FILE), |l| l.iter().position(|x| x.starts_with("  address: ")), &format!("（编辑测试{n}）"))?,
+                _ => edit_line(&k.join(STATIONS_FILE), |l| l.iter().position(|x| x.starts_with("  address: ")), &format!("（编辑测试{run}-{n}）"))?,
             }
             // The first answer that shows it: the FAQ's in the reply, the
             // others in the knowledge the answering engine holds.
@@ -86,7 +89,7 @@ pub fn main(paths: &Paths) -> Result<()> {
                 }
                 _ => {
                     let _ = e.answer(QUESTION);
-                    e.knowledge.stations.first().is_some_and(|s| s.address.contains(&format!("编辑测试{n}")))
+                    e.knowledge.stations.first().is_some_and(|s| s.address.contains(&format!("编辑测试{run}-{n}")))
                 }
             };
             let deadline = Instant::now() + Duration::from_secs(120);
@@ -100,8 +103,15 @@ pub fn main(paths: &Paths) -> Result<()> {
             if after.analyzer().key() != before.analyzer().key() {
                 redone.push("jieba dictionary");
             }
-            if after.index().key() != before.index().key() {
-                redone.push("article index");
+            let index = match after.index().built() {
+                Some(b) if after.index().key() != before.index().key() => format!(
+                    "article index (segmented {} of {} articles, {} of {} passages; the rest read)",
+                    b.articles_segmented, b.articles, b.passages_segmented, b.passages
+                ),
+                _ => String::new(),
+            };
+            if !index.is_empty() {
+                redone.push(&index);
             }
             let redone = if redone.is_empty() { "matcher only (index and station terms read)".to_string() } else { redone.join(", ") };
             // The same kind of edit once more, reloaded at once.

@@ -12,14 +12,18 @@
 //! and how many passages hold each term), computed in the same jieba pass that
 //! feeds tantivy. Opening an index reads that file instead of segmenting the
 //! whole corpus again: at 100,000 passages that was seconds at every start.
+//! It keeps too the segmented text of each article ([`segments`]): the index
+//! of an edited knowledge segments only the articles that changed.
 
 pub mod analyzer;
 mod fx;
 pub mod kept_jieba;
 mod read_only;
+mod segments;
 mod station_terms;
 mod terms;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -33,6 +37,7 @@ pub use fx::{FxHasher, FxMap, FxSet};
 pub use station_terms::{STATION_TERMS_FORMAT, StationTerms};
 pub use terms::{PassageTerms, Sentence};
 pub use read_only::DataDirError;
+pub use segments::SEGMENTS_FORMAT;
 
 use crate::knowledge::Knowledge;
 
@@ -106,15 +111,27 @@ pub struct ArticleIndex {
     key: u64,
     /// Where the index lives on disk (`None` when built in RAM).
     pub dir: Option<PathBuf>,
+    /// What building it segmented (`None` when it was opened).
+    built: Option<BuildStats>,
 }
 
 impl ArticleIndex {
     /// Builds the index in RAM (tests, benchmarks).
     pub fn build_in_ram(knowledge: &Knowledge, analyzer: &Analyzer) -> Result<ArticleIndex> {
+        Self::build_in_ram_reading(knowledge, analyzer, None)
+    }
+
+    /// Builds the index in RAM, reading the segmented text of the articles
+    /// that an index in `data_dir` kept (a data directory that cannot take a
+    /// new index may still hold the last one).
+    fn build_in_ram_reading(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: Option<&Path>) -> Result<ArticleIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
-        let terms = fill(&index, fields, knowledge, analyzer)?;
-        Self::from_index(index, fields, terms, None, index_key(knowledge, analyzer))
+        let kept = data_dir.and_then(|d| segments::Kept::find(d, segmentation_key(knowledge, analyzer)));
+        let (terms, stats) = fill(&index, fields, knowledge, analyzer, kept.as_ref(), None)?;
+        let mut built = Self::from_index(index, fields, terms, None, index_key(knowledge, analyzer))?;
+        built.built = Some(stats);
+        Ok(built)
     }
 
     /// Opens the index for this knowledge from `data_dir`, building it first
@@ -144,7 +161,7 @@ impl ArticleIndex {
             Err(e) => match e.downcast_ref::<DataDirError>() {
                 Some(d) => {
                     tracing::warn!("{}", crate::messages::index_in_memory(&d.dir, &d.source));
-                    Ok((Self::build_in_ram(knowledge, analyzer)?, true))
+                    Ok((Self::build_in_ram_reading(knowledge, analyzer, Some(data_dir))?, true))
                 }
                 None => Err(e),
             },
@@ -154,22 +171,40 @@ impl ArticleIndex {
     /// Builds the index for this knowledge on disk, aside, then moves it into
     /// place: a half-built index is never opened. Older indexes are removed.
     /// A data directory that cannot take it is a [`DataDirError`].
+    ///
+    /// The articles an index already in `data_dir` segmented for the same
+    /// analyzer and scope words are read from its kept segments, not
+    /// segmented again; the new index keeps every article's (see [`segments`]).
     pub fn build_on_disk(knowledge: &Knowledge, analyzer: &Analyzer, data_dir: &Path) -> Result<ArticleIndex> {
         let data_error = |e: std::io::Error| anyhow::Error::new(DataDirError { dir: data_dir.to_path_buf(), source: e });
         std::fs::create_dir_all(data_dir).map_err(data_error)?;
         let key = index_key(knowledge, analyzer);
         let dir = index_dir(data_dir, key);
+        let seg_key = segmentation_key(knowledge, analyzer);
+        let kept = segments::Kept::find(data_dir, seg_key);
         let tmp = data_dir.join(format!(".building-{key:016x}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(data_error)?;
         let (schema, fields) = schema();
-        let built = (|| -> Result<PassageTerms> {
-            let terms = {
+        let built = (|| -> Result<(PassageTerms, BuildStats)> {
+            let (terms, stats) = {
                 let index = Index::create_in_dir(&tmp, schema).map_err(|e| read_only::data_dir_error(data_dir, e))?;
-                fill(&index, fields, knowledge, analyzer).map_err(|e| match e.downcast::<tantivy::TantivyError>() {
+                let seg_file = tmp.join(segments::FILE);
+                let mut keeper = segments::Keeper::create(&seg_file, seg_key, knowledge.articles.len())
+                    .inspect_err(|e| tracing::debug!(path = %seg_file.display(), error = %e, "cannot keep the segments"))
+                    .ok();
+                let filled = fill(&index, fields, knowledge, analyzer, kept.as_ref(), keeper.as_mut()).map_err(|e| match e.downcast::<tantivy::TantivyError>() {
                     Ok(t) => read_only::data_dir_error(data_dir, t),
                     Err(e) => e,
-                })?
+                })?;
+                // The segments only spare work: an index without them is whole.
+                if let Some(k) = keeper
+                    && let Err(e) = k.finish()
+                {
+                    tracing::debug!(path = %seg_file.display(), error = %e, "cannot keep the segments");
+                    let _ = std::fs::remove_file(&seg_file);
+                }
+                filled
             };
             terms.write(&tmp.join(TERMS_FILE)).map_err(|e| match e.downcast::<std::io::Error>() {
                 Ok(io) => data_error(io),
@@ -178,10 +213,11 @@ impl ArticleIndex {
             std::fs::write(tmp.join(READY_MARKER), format!("{key:016x}\n")).map_err(data_error)?;
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::rename(&tmp, &dir).map_err(data_error)?;
-            Ok(terms)
+            Ok((terms, stats))
         })();
-        let terms = match built {
-            Ok(terms) => terms,
+        drop(kept);
+        let (terms, stats) = match built {
+            Ok(built) => built,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&tmp);
                 return Err(e);
@@ -189,7 +225,9 @@ impl ArticleIndex {
         };
         remove_stale(data_dir, &dir);
         let index = read_only::open(&dir).map_err(|e| anyhow::anyhow!(crate::messages::index_unreadable(&dir, &read_only::plain(&e))))?;
-        Self::from_index(index, fields, terms, Some(dir), key)
+        let mut built = Self::from_index(index, fields, terms, Some(dir), key)?;
+        built.built = Some(stats);
+        Ok(built)
     }
 
     fn from_index(index: Index, fields: Fields, terms: PassageTerms, dir: Option<PathBuf>, key: u64) -> Result<ArticleIndex> {
@@ -201,7 +239,7 @@ impl ArticleIndex {
             let col = seg.fast_fields().u64("pid")?;
             pids.push((0..seg.max_doc()).map(|d| col.first(d).map(|p| p as u32).unwrap_or(u32::MAX)).collect());
         }
-        Ok(ArticleIndex { _reader: reader, searcher, fields, pids: std::sync::Arc::new(pids), terms: std::sync::Arc::new(terms), key, dir })
+        Ok(ArticleIndex { _reader: reader, searcher, fields, pids: std::sync::Arc::new(pids), terms: std::sync::Arc::new(terms), key, dir, built: None })
     }
 
     /// The best passages for a question's terms: a union of term queries over
@@ -259,6 +297,12 @@ impl ArticleIndex {
     pub fn key(&self) -> u64 {
         self.key
     }
+
+    /// What building this index segmented and what it read (`None` when
+    /// it was opened as built).
+    pub fn built(&self) -> Option<BuildStats> {
+        self.built
+    }
 }
 
 const READY_MARKER: &str = "READY";
@@ -301,69 +345,160 @@ pub fn index_key(knowledge: &Knowledge, analyzer: &Analyzer) -> u64 {
     h.finish()
 }
 
+/// What segmenting an article for the index depends on besides its text
+/// (see [`segments::segmentation_key`]): [`index_key`] without the articles.
+pub fn segmentation_key(knowledge: &Knowledge, analyzer: &Analyzer) -> u64 {
+    segments::segmentation_key(INDEX_FORMAT, analyzer.key(), &scope_terms(knowledge, analyzer))
+}
+
 /// Passages segmented per batch: large enough to keep every core busy, small
 /// enough that a batch's terms never weigh much.
 const BATCH: usize = 2048;
 
+/// Passages read from kept segments per batch (see [`fill`]).
+const READ_BATCH: usize = 256;
+
+/// What a build segmented and what it read from the segments kept beside an
+/// earlier index (see [`segments`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuildStats {
+    pub articles: usize,
+    /// Articles whose title or paragraphs were segmented (not found kept).
+    pub articles_segmented: usize,
+    pub passages: usize,
+    /// Paragraphs segmented with jieba; the others were read.
+    pub passages_segmented: usize,
+}
+
 /// Indexes every passage and returns what the matcher needs of them. Each
-/// sentence is segmented once, on all cores; its terms go to tantivy (joined,
-/// for the term splitter) and to [`PassageTerms`].
-fn fill(index: &Index, fields: Fields, knowledge: &Knowledge, analyzer: &Analyzer) -> Result<PassageTerms> {
+/// sentence is segmented once, on all cores, or read from `kept` when the
+/// article did not change; its terms go to tantivy (joined, for the term
+/// splitter), to [`PassageTerms`] and, when given, to `keeper`. Whatever was
+/// read and what was segmented, tantivy and the passage terms get the same
+/// texts in the same order as from a build from nothing.
+fn fill(
+    index: &Index,
+    fields: Fields,
+    knowledge: &Knowledge,
+    analyzer: &Analyzer,
+    kept: Option<&segments::Kept>,
+    mut keeper: Option<&mut segments::Keeper>,
+) -> Result<(PassageTerms, BuildStats)> {
     register_tokenizer(index);
     let scopes = scope_terms(knowledge, analyzer);
+    let articles = &knowledge.articles;
+    let hashes: Vec<u64> = if kept.is_some() || keeper.is_some() { articles.iter().map(segments::article_hash).collect() } else { vec![0; articles.len()] };
+    let mut stats = BuildStats { articles: articles.len(), ..Default::default() };
+    // Whether some part of each article was segmented.
+    let mut segmented = vec![false; articles.len()];
     let mut terms = terms::Builder::new(knowledge);
-    // Titles: the matcher reads title and subtitle as one text; tantivy
-    // indexes them as two values of the title field.
-    let mut titles: Vec<Vec<String>> = Vec::with_capacity(knowledge.articles.len());
-    for a in &knowledge.articles {
-        let mut joined = a.title.clone();
-        let mut values = vec![analyzer.analyze(&a.title).index_terms];
-        if let Some(s) = &a.subtitle {
-            joined.push(' ');
-            joined.push_str(s);
-            values.push(analyzer.analyze(s).index_terms);
+    // Titles first: the matcher reads title and subtitle as one text;
+    // tantivy indexes them as two values of the title field.
+    let mut titles: Vec<Vec<String>> = Vec::with_capacity(articles.len());
+    for (a, article) in articles.iter().enumerate() {
+        let title = match kept.and_then(|k| k.title(hashes[a])) {
+            Some(t) => t,
+            None => {
+                segmented[a] = true;
+                terms::segment_title(analyzer, article, &scopes)
+            }
+        };
+        terms.add_title(&title);
+        if let Some(k) = keeper.as_deref_mut() {
+            k.put_title(hashes[a], &title);
         }
-        terms.add_title(&analyzer.analyze(&joined), &scopes, values.iter().map(Vec::as_slice));
-        titles.push(values.iter().map(|v| terms::join(v)).collect());
+        titles.push(title.values.iter().map(|v| terms::join(v)).collect());
+    }
+    // Articles in batches of about BATCH passages to segment, or of
+    // READ_BATCH passages to read: reading runs ahead of tantivy, and what
+    // waits for it (three batches) is held in memory.
+    let mut batches: Vec<Range<usize>> = Vec::new();
+    let (mut from, mut to_segment, mut to_read) = (0, 0, 0);
+    for (a, article) in articles.iter().enumerate() {
+        if kept.is_some_and(|k| k.has(hashes[a])) {
+            to_read += article.paragraphs.len();
+        } else {
+            to_segment += article.paragraphs.len();
+        }
+        if to_segment >= BATCH || to_read >= READ_BATCH {
+            batches.push(from..a + 1);
+            (from, to_segment, to_read) = (a + 1, 0, 0);
+        }
+    }
+    if from < articles.len() {
+        batches.push(from..articles.len());
     }
     // One thread: document ids then follow insertion order (and the BM25
     // order of equal scores with it). Segmenting, the costly part, is spread
     // over the cores below.
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
-    let all = passages(knowledge);
+    let total = passages(knowledge).len();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    // The next batch is segmented while this one is interned and indexed.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<terms::PassageText>>(1);
+    // The next batch is read and segmented while this one is interned and
+    // indexed: per article, its passage texts and whether they were segmented.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Vec<terms::PassageText>, bool)>>(1);
     std::thread::scope(|s| -> Result<()> {
         let scopes = &scopes;
-        let all = &all;
+        let (batches, hashes) = (&batches, &hashes);
         s.spawn(move || {
-            for batch in all.chunks(BATCH) {
-                if tx.send(segment_batch(batch, knowledge, analyzer, scopes, workers)).is_err() {
+            for batch in batches {
+                let mut texts: Vec<Option<Vec<terms::PassageText>>> = batch.clone().map(|a| kept.and_then(|k| k.body(hashes[a], &articles[a]))).collect();
+                let todo: Vec<Passage> = batch
+                    .clone()
+                    .zip(&texts)
+                    .filter(|(_, t)| t.is_none())
+                    .flat_map(|(a, _)| (0..articles[a].paragraphs.len()).map(move |p| Passage { article: a, paragraph: p }))
+                    .collect();
+                let mut fresh = segment_batch(&todo, knowledge, analyzer, scopes, workers).into_iter();
+                let out = batch
+                    .clone()
+                    .zip(texts.iter_mut())
+                    .map(|(a, t)| match t.take() {
+                        Some(t) => (t, false),
+                        None => (fresh.by_ref().take(articles[a].paragraphs.len()).collect(), true),
+                    })
+                    .collect();
+                if tx.send(out).is_err() {
                     break;
                 }
             }
         });
         let mut pid = 0u64;
-        for (batch, segmented) in all.chunks(BATCH).zip(rx.iter()) {
-            for (p, text) in batch.iter().zip(segmented) {
-                terms.add_passage(&text);
-                let mut doc = TantivyDocument::default();
-                doc.add_u64(fields.pid, pid);
-                for t in &titles[p.article] {
-                    doc.add_text(fields.title, t);
+        for (batch, texts) in batches.iter().zip(rx.iter()) {
+            for (a, (texts, fresh)) in batch.clone().zip(texts) {
+                for text in &texts {
+                    terms.add_passage(text);
+                    let mut doc = TantivyDocument::default();
+                    doc.add_u64(fields.pid, pid);
+                    for t in &titles[a] {
+                        doc.add_text(fields.title, t);
+                    }
+                    doc.add_text(fields.body, &text.body);
+                    writer.add_document(doc)?;
+                    pid += 1;
                 }
-                doc.add_text(fields.body, &text.body);
-                writer.add_document(doc)?;
-                pid += 1;
+                if fresh {
+                    segmented[a] = true;
+                    stats.passages_segmented += texts.len();
+                }
+                if let Some(k) = keeper.as_deref_mut() {
+                    k.put_body(a, &texts);
+                }
             }
         }
-        anyhow::ensure!(pid as usize == all.len(), "segmenting stopped after {pid} of {} passages", all.len());
+        anyhow::ensure!(pid as usize == total, "segmenting stopped after {pid} of {total} passages");
+        stats.passages = total;
         Ok(())
     })?;
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(terms.finish())
+    stats.articles_segmented = segmented.iter().filter(|&&s| s).count();
+    if let Some(k) = kept
+        && k.damaged() > 0
+    {
+        tracing::warn!(path = %k.path().display(), damaged = k.damaged(), "damaged records of the kept segments were ignored; their articles were segmented again");
+    }
+    Ok((terms.finish(), stats))
 }
 
 /// Segments a batch of passages on `workers` threads, in order.

@@ -18,17 +18,43 @@ use crate::knowledge::Knowledge;
 
 /// A passage segmented for the index (on a worker thread), its terms kept
 /// in a few strings rather than a string each.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct PassageText {
     /// The body's index terms, joined by [`TERM_SEPARATOR`].
     pub(super) body: String,
     /// Each sentence's distinct terms and indexed-only terms, each followed
     /// by [`TERM_SEPARATOR`].
-    terms: String,
-    index_only: String,
-    scopes: Vec<u8>,
+    pub(super) terms: String,
+    pub(super) index_only: String,
+    pub(super) scopes: Vec<u8>,
     /// Per sentence: byte range in the paragraph, and the end of its part of
     /// `terms`, `index_only` and `scopes`.
-    sentences: Vec<(Range<usize>, usize, usize, usize)>,
+    pub(super) sentences: Vec<(Range<usize>, usize, usize, usize)>,
+}
+
+/// An article's title segmented for the index: the matcher reads title and
+/// subtitle as one text; tantivy indexes them as two values of the title field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TitleText {
+    /// The index terms of each value of the title field (title, subtitle).
+    pub(super) values: Vec<Vec<String>>,
+    /// The distinct matching terms of title and subtitle read as one text.
+    pub(super) terms: Vec<String>,
+    /// The scope keys that text names, sorted.
+    pub(super) scopes: Vec<u8>,
+}
+
+/// Segments an article's title (and subtitle).
+pub(super) fn segment_title(analyzer: &Analyzer, article: &crate::knowledge::Article, scopes: &FxMap<String, u8>) -> TitleText {
+    let mut joined = article.title.clone();
+    let mut values = vec![analyzer.analyze(&article.title).index_terms];
+    if let Some(s) = &article.subtitle {
+        joined.push(' ');
+        joined.push_str(s);
+        values.push(analyzer.analyze(s).index_terms);
+    }
+    let joined: Analyzed = analyzer.analyze(&joined);
+    TitleText { values, scopes: scopes_of(&joined.words, scopes), terms: joined.terms }
 }
 
 /// Terms joined for the term splitter.
@@ -380,20 +406,19 @@ impl Builder {
         id
     }
 
-    /// Adds the next article's title: `joined` is title and subtitle read as
-    /// one text, `values` the index terms of each value of the title field.
-    pub(super) fn add_title<'a>(&mut self, joined: &Analyzed, scopes: &FxMap<String, u8>, values: impl Iterator<Item = &'a [String]>) {
-        for v in values {
+    /// Adds the next article's title.
+    pub(super) fn add_title(&mut self, title: &TitleText) {
+        for v in &title.values {
             for t in v {
                 self.intern(t, TITLE);
             }
         }
-        let mut ids: Vec<u32> = joined.terms.iter().map(|t| self.intern(t, MATCH)).collect();
+        let mut ids: Vec<u32> = title.terms.iter().map(|t| self.intern(t, MATCH)).collect();
         ids.sort_unstable();
         ids.dedup();
         self.t.title_ids.extend(ids);
         self.t.title_ids_end.push(self.t.title_ids.len() as u32);
-        self.t.title_scopes.extend(scopes_of(&joined.words, scopes));
+        self.t.title_scopes.extend_from_slice(&title.scopes);
         self.t.title_scopes_end.push(self.t.title_scopes.len() as u32);
     }
 
