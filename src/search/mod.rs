@@ -318,29 +318,12 @@ fn index_dir(data_dir: &Path, key: u64) -> PathBuf {
 /// words (districts), with [`INDEX_FORMAT`]. An edit of faq.yaml, or of a
 /// station's address, hours or services, keeps the index.
 pub fn index_key(knowledge: &Knowledge, analyzer: &Analyzer) -> u64 {
-    use std::hash::Hasher;
-    let mut h = FxHasher::default();
-    let mut put = |b: &[u8]| {
-        h.write(b);
-        // Never part of UTF-8: no two lists of strings hash as one.
-        h.write_u8(0xff);
-    };
-    put(INDEX_FORMAT.as_bytes());
-    put(&analyzer.key().to_le_bytes());
-    let mut scopes: Vec<(String, u8)> = scope_terms(knowledge, analyzer).into_iter().collect();
-    scopes.sort_unstable();
-    for (t, k) in &scopes {
-        put(t.as_bytes());
-        put(&[*k]);
-    }
+    let mut h = segments::KeyHasher::default();
+    h.put(INDEX_FORMAT.as_bytes());
+    h.put(&analyzer.key().to_le_bytes());
+    h.put_scopes(&scope_terms(knowledge, analyzer));
     for a in &knowledge.articles {
-        put(a.id.as_bytes());
-        put(a.title.as_bytes());
-        put(a.subtitle.as_deref().unwrap_or("\u{0}").as_bytes());
-        put(&a.paragraphs.len().to_le_bytes());
-        for p in &a.paragraphs {
-            put(p.as_bytes());
-        }
+        h.put_article(a);
     }
     h.finish()
 }
@@ -432,7 +415,7 @@ fn fill(
     // order of equal scores with it). Segmenting, the costly part, is spread
     // over the cores below.
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
-    let total = passages(knowledge).len();
+    let total: usize = articles.iter().map(|a| a.paragraphs.len()).sum();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     // The next batch is read and segmented while this one is interned and
     // indexed: per article, its passage texts and whether they were segmented.
@@ -531,11 +514,18 @@ fn remove_stale(data_dir: &Path, keep: &Path) {
 mod tests {
     use super::*;
 
-    fn seed() -> (Knowledge, Analyzer) {
+    pub(super) fn seed() -> (Knowledge, Analyzer) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
         let (k, _) = Knowledge::load(&dir).expect("the seed knowledge loads");
         let a = Analyzer::new(&k);
         (k, a)
+    }
+
+    /// Questions that reach many passages: every FAQ wording and article title.
+    pub(super) fn wordings_and_titles(k: &Knowledge) -> Vec<String> {
+        let mut questions: Vec<String> = k.faq.iter().flat_map(|e| e.questions.iter().cloned()).collect();
+        questions.extend(k.articles.iter().map(|art| art.title.clone()));
+        questions
     }
 
     #[test]
@@ -562,8 +552,7 @@ mod tests {
     fn skipping_unindexed_terms_changes_no_hit() {
         let (k, a) = seed();
         let index = ArticleIndex::build_in_ram(&k, &a).unwrap();
-        let mut questions: Vec<String> = k.faq.iter().flat_map(|e| e.questions.iter().cloned()).collect();
-        questions.extend(k.articles.iter().map(|art| art.title.clone()));
+        let mut questions = wordings_and_titles(&k);
         questions.extend(["帮我点一份外卖", "怀柔有几家驿站", "北京图书大厦的共享阅读区是什么", "asdf 12351"].map(String::from));
         for q in &questions {
             let terms = a.terms(q);

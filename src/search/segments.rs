@@ -47,44 +47,63 @@ const FOOTER: u64 = 32;
 /// Words of one table entry.
 const ENTRY_WORDS: usize = 7;
 
+/// Hashes lists of strings for the keys of what is kept: each part is
+/// followed by a byte never part of UTF-8, so no two lists hash as one.
+/// [`super::index_key`], [`segmentation_key`] and [`article_hash`] are made
+/// of its parts.
+#[derive(Default)]
+pub(super) struct KeyHasher(FxHasher);
+
+impl KeyHasher {
+    pub(super) fn put(&mut self, b: &[u8]) {
+        self.0.write(b);
+        self.0.write_u8(0xff);
+    }
+
+    /// The scope words and their keys, in sorted order.
+    pub(super) fn put_scopes(&mut self, scopes: &FxMap<String, u8>) {
+        let mut scopes: Vec<(&String, &u8)> = scopes.iter().collect();
+        scopes.sort_unstable();
+        for (t, k) in scopes {
+            self.put(t.as_bytes());
+            self.put(&[*k]);
+        }
+    }
+
+    /// What an article's index text is made of: its id, title, subtitle and paragraphs.
+    pub(super) fn put_article(&mut self, a: &Article) {
+        self.put(a.id.as_bytes());
+        self.put(a.title.as_bytes());
+        self.put(a.subtitle.as_deref().unwrap_or("\u{0}").as_bytes());
+        self.put(&a.paragraphs.len().to_le_bytes());
+        for p in &a.paragraphs {
+            self.put(p.as_bytes());
+        }
+    }
+
+    pub(super) fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
 /// What segmenting an article depends on besides its own text: the index
 /// format, the analyzer ([`super::Analyzer::key`]), the scope words and
 /// their keys, jieba-rs's version, and this file's format.
 pub fn segmentation_key(index_format: &str, analyzer_key: u64, scopes: &FxMap<String, u8>) -> u64 {
-    let mut h = FxHasher::default();
-    let mut put = |b: &[u8]| {
-        h.write(b);
-        // Never part of UTF-8: no two lists of strings hash as one.
-        h.write_u8(0xff);
-    };
-    put(index_format.as_bytes());
-    put(SEGMENTS_FORMAT.as_bytes());
-    put(jieba_rs::KEPT_FORMAT.as_bytes());
-    put(&analyzer_key.to_le_bytes());
-    let mut scopes: Vec<(&String, &u8)> = scopes.iter().collect();
-    scopes.sort_unstable();
-    for (t, k) in scopes {
-        put(t.as_bytes());
-        put(&[*k]);
-    }
+    let mut h = KeyHasher::default();
+    h.put(index_format.as_bytes());
+    h.put(SEGMENTS_FORMAT.as_bytes());
+    h.put(jieba_rs::KEPT_FORMAT.as_bytes());
+    h.put(&analyzer_key.to_le_bytes());
+    h.put_scopes(scopes);
     h.finish()
 }
 
 /// A hash of what an article's record is made of: its id, title, subtitle
 /// and paragraphs.
 pub fn article_hash(a: &Article) -> u64 {
-    let mut h = FxHasher::default();
-    let mut put = |b: &[u8]| {
-        h.write(b);
-        h.write_u8(0xff);
-    };
-    put(a.id.as_bytes());
-    put(a.title.as_bytes());
-    put(a.subtitle.as_deref().unwrap_or("\u{0}").as_bytes());
-    put(&a.paragraphs.len().to_le_bytes());
-    for p in &a.paragraphs {
-        put(p.as_bytes());
-    }
+    let mut h = KeyHasher::default();
+    h.put_article(a);
     h.finish()
 }
 
@@ -423,16 +442,10 @@ fn decode_body(bytes: &[u8], article: &Article) -> Option<Vec<PassageText>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{seed, wordings_and_titles};
     use super::super::{Analyzer, ArticleIndex, BuildStats, segmentation_key};
     use super::*;
     use crate::knowledge::Knowledge;
-
-    fn seed() -> (Knowledge, Analyzer) {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let (k, _) = Knowledge::load(&dir).expect("the seed knowledge loads");
-        let a = Analyzer::new(&k);
-        (k, a)
-    }
 
     /// The seed with one sentence added to one paragraph of article `at`.
     fn edited(k: &Knowledge, at: usize) -> Knowledge {
@@ -445,8 +458,7 @@ mod tests {
     fn assert_same(got: &ArticleIndex, want: &ArticleIndex, k: &Knowledge, a: &Analyzer, what: &str) {
         assert_eq!(got.terms(), want.terms(), "{what}: passage terms");
         assert_eq!(got.num_docs(), want.num_docs(), "{what}: passages");
-        let mut questions: Vec<String> = k.faq.iter().flat_map(|e| e.questions.iter().cloned()).collect();
-        questions.extend(k.articles.iter().map(|art| art.title.clone()));
+        let mut questions = wordings_and_titles(k);
         questions.extend(k.articles.iter().flat_map(|art| art.paragraphs.iter().map(|p| crate::text::clip(p, 16).to_string())));
         questions.push("外卖小哥到朝阳区的暖心驿站歇脚".into());
         for q in &questions {
