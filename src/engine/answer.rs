@@ -156,10 +156,10 @@ pub struct Answer {
 impl Answer {
     /// An answer of `kind` about `about` (a FAQ entry, an article, a station)
     /// or, for the other kinds, about nothing in particular.
-    pub(super) fn new(kind: Kind, about: Option<&Ref>) -> Answer {
+    pub(super) fn new(kind: Kind, about: Option<Ref>) -> Answer {
         Answer {
             kind,
-            intent: about.map(Ref::text).or_else(|| kind.fixed_intent().map(str::to_string)),
+            intent: about.as_ref().map(Ref::text).or_else(|| kind.fixed_intent().map(str::to_string)),
             confident: false,
             score: 0.0,
             title: None,
@@ -171,12 +171,12 @@ impl Answer {
             place: None,
             note: None,
             district: None,
-            context: about.cloned(),
+            context: about,
         }
     }
 
     /// A confident answer that needs no scoring (a greeting, a station, a list of stations).
-    pub(super) fn sure(kind: Kind, about: Option<&Ref>) -> Answer {
+    pub(super) fn sure(kind: Kind, about: Option<Ref>) -> Answer {
         Answer { confident: true, score: 1.0, ..Answer::new(kind, about) }
     }
 

@@ -64,6 +64,7 @@ impl Engine {
         // several times the memory it keeps, and what it frees is reused by
         // the rest here instead of raising the peak of a start at its end.
         let repairer = crate::repair::Repairer::new(&knowledge, &analyzer);
+        let analyzer = analyzer.remembering_sub_words(sub_word_texts(&knowledge));
         let mut station_names = Vec::new();
         for (i, s) in knowledge.stations.iter().enumerate() {
             for n in std::iter::once(&s.name).chain(&s.aliases) {
@@ -238,4 +239,15 @@ impl Engine {
             modals,
         }
     }
+}
+
+/// The texts whose words questions hold nearly always: the FAQ's wordings
+/// and topics, the lexicon's words and the places' names (see
+/// [`Analyzer::remembering_sub_words`]).
+fn sub_word_texts(knowledge: &Knowledge) -> impl Iterator<Item = &str> {
+    let lex = &knowledge.lexicon;
+    let faq = knowledge.faq.iter().flat_map(|e| e.questions.iter().chain(std::iter::once(&e.topic)));
+    let synonyms = lex.synonyms.iter().flat_map(|(canon, variants)| std::iter::once(canon).chain(variants));
+    let places = knowledge.places.iter().flat_map(|p| std::iter::once(&p.name).chain(&p.aliases));
+    faq.chain(&lex.user_words).chain(synonyms).chain(places).map(String::as_str)
 }

@@ -77,7 +77,7 @@ impl Engine {
 
     pub(super) fn faq_answer(&self, i: usize, score: f32, confident: bool) -> Answer {
         let e = &self.knowledge.faq[i];
-        let mut a = Answer::new(Kind::Faq, Some(&Ref::Faq(e.id.clone())));
+        let mut a = Answer::new(Kind::Faq, Some(Ref::Faq(e.id.clone())));
         a.confident = confident;
         a.score = score;
         a.title = Some(e.topic.clone());
@@ -100,7 +100,7 @@ impl Engine {
             Some(r) if r.end <= para.len() && para.is_char_boundary(r.start) && para.is_char_boundary(r.end) => &para[r],
             _ => first_sentences(para, 2),
         };
-        let mut a = Answer::new(Kind::Article, Some(&Ref::Article(article.id.clone())));
+        let mut a = Answer::new(Kind::Article, Some(Ref::Article(article.id.clone())));
         a.confident = confident;
         a.score = score;
         a.title = Some(article.title.clone());
@@ -111,7 +111,7 @@ impl Engine {
 
     pub(super) fn station_answer(&self, i: usize, minute: u16) -> Answer {
         let s = &self.knowledge.stations[i];
-        let mut a = Answer::sure(Kind::Station, Some(&Ref::Station(s.id.clone())));
+        let mut a = Answer::sure(Kind::Station, Some(Ref::Station(s.id.clone())));
         a.title = Some(s.name.clone());
         a.body = s.description.clone();
         a.stations.push(self.hit(i, None, minute));

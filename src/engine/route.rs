@@ -90,6 +90,8 @@ pub(super) struct CueFinder {
     finder: aho_corasick::AhoCorasick,
     cues: Vec<u8>,
     greetings: FxSet<String>,
+    /// The longest greeting, in bytes.
+    greeting_max: usize,
     /// The small-talk words (leftmost-longest, spaces removed) and each one's
     /// kind; `None` when the lexicon lists none.
     talk: Option<aho_corasick::AhoCorasick>,
@@ -117,7 +119,8 @@ impl CueFinder {
             }
         }
         let finder = aho_corasick::AhoCorasick::new(&words).expect("cue words build an automaton");
-        let greetings = lexicon.greetings.iter().map(|g| text::normalize(g).replace(' ', "")).filter(|g| !g.is_empty()).collect();
+        let greetings: FxSet<String> = lexicon.greetings.iter().map(|g| text::normalize(g).replace(' ', "")).filter(|g| !g.is_empty()).collect();
+        let greeting_max = greetings.iter().map(String::len).max().unwrap_or(0);
         let (mut talk_words, mut talk_kind) = (Vec::new(), Vec::new());
         let kinds = [Kind::Thanks, Kind::Okay, Kind::Goodbye];
         for ((_, list), kind) in lexicon.small_talk.lists().into_iter().zip(kinds) {
@@ -136,7 +139,7 @@ impl CueFinder {
                 .build(&talk_words)
                 .expect("small-talk words build an automaton")
         });
-        CueFinder { finder, cues, greetings, talk, talk_kind, talk_max }
+        CueFinder { finder, cues, greetings, greeting_max, talk, talk_kind, talk_max }
     }
 
     /// The kind of small talk a normalised message is: one small-talk word,
@@ -181,6 +184,14 @@ impl CueFinder {
 
     /// Whether a normalised question is a greeting and nothing more.
     fn is_greeting(&self, norm: &str) -> bool {
+        // Nearly every question is longer than any greeting, or has no
+        // space to take out: looked up as it is, nothing allocated.
+        if norm.len() - norm.bytes().filter(|&b| b == b' ').count() > self.greeting_max {
+            return false;
+        }
+        if !norm.contains(' ') {
+            return self.greetings.contains(norm);
+        }
         self.greetings.contains(&norm.replace(' ', ""))
     }
 }

@@ -34,6 +34,10 @@ pub struct Analyzer {
     stop: Arc<FxSet<String>>,
     /// What the analyzer was made of (see [`Analyzer::key`]).
     key: u64,
+    /// The sub-words of words questions are expected to hold (see
+    /// [`Analyzer::remembering_sub_words`]), as [`Analyzer::sub_words`]
+    /// finds them: a word looked up here is not segmented again.
+    sub_words: Arc<FxMap<String, Vec<String>>>,
 }
 
 impl Analyzer {
@@ -51,7 +55,7 @@ impl Analyzer {
         let (words, stop, canon) = inputs(knowledge);
         let jieba = super::kept_jieba::load_or_build(&words, data_dir);
         let key = inputs_key(&words, &stop, &canon);
-        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key }
+        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key, sub_words: Arc::default() }
     }
 
     /// A hash of everything the analyzer is made of (the domain words given
@@ -188,9 +192,36 @@ impl Analyzer {
         (terms, groups)
     }
 
+    /// This analyzer, remembering the sub-words of every word of more than
+    /// two characters in `texts` (the FAQ's wordings, the lexicon): a
+    /// question's words are nearly all among them, and each would otherwise
+    /// be segmented again, on its own, for every question that holds it. The
+    /// sub-words are the same either way; what it remembered before is
+    /// forgotten.
+    pub fn remembering_sub_words<'a>(mut self, texts: impl IntoIterator<Item = &'a str>) -> Analyzer {
+        let mut memo: FxMap<String, Vec<String>> = FxMap::default();
+        for text in texts {
+            self.analyze_with(text, |part, c, w| {
+                if part == Part::Word && w.chars().count() > 2 && !memo.contains_key(w) {
+                    memo.insert(w.to_string(), self.segment_sub_words(w, c));
+                }
+            });
+        }
+        self.sub_words = Arc::new(memo);
+        self
+    }
+
     /// The canonical sub-words of a word of more than two characters (search
     /// mode on the word alone), without the word itself and stop words.
     fn sub_words(&self, w: &str, full: &str) -> Vec<String> {
+        match self.sub_words.get(w) {
+            Some(subs) => subs.clone(),
+            None => self.segment_sub_words(w, full),
+        }
+    }
+
+    /// [`Analyzer::sub_words`], segmenting the word.
+    fn segment_sub_words(&self, w: &str, full: &str) -> Vec<String> {
         let mut subs: Vec<String> = Vec::new();
         if w.chars().count() > 2 {
             for sub in self.jieba.cut_for_search(w, true) {
