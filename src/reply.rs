@@ -409,28 +409,44 @@ pub fn document(a: &Answer) -> Doc {
     }
     if !a.sources.is_empty() {
         d.blank();
-        let titles: Vec<String> = a
+        let titles: Vec<std::borrow::Cow<str>> = a
             .sources
             .iter()
             .map(|s| match s.kind {
-                SourceKind::Article => format!("《{}》", s.title),
-                SourceKind::StationList => format!("《{}》", station_list_title(&s.title)),
+                SourceKind::Article => s.title.as_str().into(),
+                SourceKind::StationList => station_list_title(&s.title).into(),
             })
             .collect();
-        d.text(format!("{SOURCE_LABEL}{}", titles.join("；")));
+        d.text(labelled(SOURCE_LABEL, titles.iter().map(|t| t.as_ref()), "；", ("《", "》")));
     }
     if !a.suggestions.is_empty() {
         d.blank();
         let label = if a.is_fallback() || a.is_small_talk() || matches!(a.kind, Kind::Greeting | Kind::Blank) { TRY_ASKING } else { DID_YOU_MEAN };
-        let items: Vec<&str> = a.suggestions.iter().map(|s| s.label.as_str()).collect();
-        d.text(format!("{label}{}", items.join(" / ")));
+        d.text(labelled(label, a.suggestions.iter().map(|s| s.label.as_str()), " / ", ("", "")));
     }
     if !a.follow_ups.is_empty() {
         d.blank();
-        let items: Vec<&str> = a.follow_ups.iter().map(|s| s.label.as_str()).collect();
-        d.text(format!("{RELATED}{}", items.join(" / ")));
+        d.text(labelled(RELATED, a.follow_ups.iter().map(|s| s.label.as_str()), " / ", ("", "")));
     }
     d
+}
+
+/// `label`, then the items, each between `wrap`'s two halves, `sep` between
+/// them ("来源：《…》；《…》"), made in one allocation: every answer has a
+/// line or two of this kind.
+fn labelled<'a>(label: &str, items: impl Iterator<Item = &'a str> + Clone, sep: &str, (open, close): (&str, &str)) -> String {
+    let len = label.len() + items.clone().map(|t| sep.len() + open.len() + t.len() + close.len()).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(label);
+    for (i, t) in items.enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(open);
+        out.push_str(t);
+        out.push_str(close);
+    }
+    out
 }
 
 fn station_block(d: &mut Doc, h: &StationHit, number: Option<usize>) {
