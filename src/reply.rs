@@ -361,7 +361,7 @@ fn hard_split(line: &str, limit: usize) -> Vec<String> {
 
 /// Lays an answer out as a document.
 pub fn document(a: &Answer) -> Doc {
-    let mut d = Doc::default();
+    let mut d = Doc { lines: Vec::with_capacity(8) };
     match a.kind {
         Kind::Empty => d.text(empty_question()),
         Kind::Blank => d.text(blank_question()),

@@ -86,6 +86,11 @@ impl Suggestion {
     pub fn new(to: &Ref, label: impl Into<String>) -> Suggestion {
         Suggestion { key: to.text(), label: label.into() }
     }
+
+    /// [`Suggestion::new`] of FAQ entry `id`.
+    pub(super) fn faq(id: &str, label: impl Into<String>) -> Suggestion {
+        Suggestion { key: Ref::faq_text(id), label: label.into() }
+    }
 }
 
 /// A station in a nearby answer.

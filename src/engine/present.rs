@@ -47,7 +47,7 @@ impl Engine {
         match c {
             Cand::Faq(i) => {
                 let e = &self.knowledge.faq[i];
-                Suggestion::new(&Ref::Faq(e.id.clone()), e.topic.clone())
+                Suggestion::faq(&e.id, e.topic.clone())
             }
             Cand::Passage(pid) => {
                 let a = &self.knowledge.articles[self.passages[pid].article];
@@ -62,10 +62,10 @@ impl Engine {
         let mut out: Vec<Suggestion> = wanted
             .iter()
             .filter_map(|id| self.knowledge.faq.iter().find(|e| e.id == *id))
-            .map(|e| Suggestion::new(&Ref::Faq(e.id.clone()), e.topic.clone()))
+            .map(|e| Suggestion::faq(&e.id, e.topic.clone()))
             .collect();
         if out.is_empty() {
-            out = self.knowledge.faq.iter().take(3).map(|e| Suggestion::new(&Ref::Faq(e.id.clone()), e.topic.clone())).collect();
+            out = self.knowledge.faq.iter().take(3).map(|e| Suggestion::faq(&e.id, e.topic.clone())).collect();
         }
         out
     }
@@ -87,7 +87,7 @@ impl Engine {
             .follow_ups
             .iter()
             .filter_map(|f| self.faq_by_id.get(f.as_str()).map(|&i| &self.knowledge.faq[i]))
-            .map(|f| Suggestion::new(&Ref::Faq(f.id.clone()), f.topic.clone()))
+            .map(|f| Suggestion::faq(&f.id, f.topic.clone()))
             .collect();
         a
     }

@@ -281,8 +281,8 @@ impl Engine {
     fn query_of_weighed(&self, (mut search_terms, groups): (Vec<String>, Vec<TermGroup>), aside_from: usize) -> Query {
         let t = &self.tuning;
         let store = self.index.terms();
-        let mut terms = Vec::new();
-        let mut flat = Vec::new();
+        let mut terms = Vec::with_capacity(groups.len());
+        let mut flat = Vec::with_capacity(groups.len() * 2);
         let mut scopes = Vec::new();
         // The article search looks for what the question is about: not for
         // the words that ask (多少) or set the scene (骑手), which nearly every

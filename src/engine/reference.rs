@@ -92,6 +92,16 @@ impl Ref {
 impl Ref {
     /// The text form, built in one allocation (every answer and suggestion
     /// carries one; `to_string` through `{}` padding cost more).
+    /// [`Ref::text`] of `Ref::Faq(id)`, without making the reference
+    /// (every answer offers a few entries).
+    pub(super) fn faq_text(id: &str) -> String {
+        let mut out = String::with_capacity(4 + id.len());
+        out.push_str("faq");
+        out.push('_');
+        out.push_str(id);
+        out
+    }
+
     pub fn text(&self) -> String {
         let mut out = String::with_capacity(self.kind().len() + 1 + self.id().len() + if matches!(self, Ref::Passage { .. }) { 6 } else { 0 });
         let _ = self.write_into(&mut out);
@@ -169,6 +179,10 @@ mod tests {
             assert_eq!(s.parse::<Ref>(), Ok(r), "{s}");
         }
         assert_eq!(Ref::Faq("join-how".into()).to_string(), "faq_join-how");
+        // The shortcut for a FAQ entry's text form writes the same.
+        for id in ["join-how", "a", "under_score", "x-1_2"] {
+            assert_eq!(Ref::faq_text(id), Ref::Faq(id.into()).text(), "{id}");
+        }
         assert_eq!(Ref::Passage { article: "004-01".into(), paragraph: 12 }.text(), "passage_004-01_12");
     }
 

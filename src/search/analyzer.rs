@@ -182,8 +182,10 @@ impl Analyzer {
     }
 
     fn question_prepared(&self, n: &str) -> (Vec<String>, Vec<TermGroup>) {
-        let mut terms = Vec::new();
-        let mut groups: Vec<TermGroup> = Vec::new();
+        // Sized for a question's words (a few dozen bytes a word), not grown word by word.
+        let words = (n.len() / 4 + 1).min(64);
+        let mut terms = Vec::with_capacity(words);
+        let mut groups: Vec<TermGroup> = Vec::with_capacity(words);
         self.analyze_prepared(n, |part, c, w| match part {
             Part::Word if !groups.iter().any(|g| g.full == c) => groups.push(TermGroup { full: c.to_string(), subs: self.sub_words(w, c) }),
             Part::Term => terms.push(c.to_string()),
