@@ -561,6 +561,31 @@ mod tests {
         }
     }
 
+    /// The sub-words an analyzer remembers are those it would find: every
+    /// question reads the same with the memo as without, whether its words
+    /// are remembered or not.
+    #[test]
+    fn remembered_sub_words_are_the_ones_segmenting_finds() {
+        let (k, a) = seed();
+        let remembered: Vec<&str> = k.faq.iter().flat_map(|e| e.questions.iter().map(String::as_str)).collect();
+        let m = a.clone().remembering_sub_words(remembered.iter().copied());
+        assert!(!m.sub_words.is_empty(), "nothing remembered");
+        assert!(m.sub_words.values().any(|subs| !subs.is_empty()), "no remembered word has sub-words");
+        let (_, asked) = crate::sample::seed_and_regression_questions();
+        let mut texts = crate::sample::question_mix(&asked, &k, 400, 5);
+        texts.extend(remembered.iter().map(|q| q.to_string()));
+        texts.extend(k.articles.iter().map(|art| art.title.clone()));
+        let mut hits = 0;
+        for t in &texts {
+            assert_eq!(m.question(t), a.question(t), "question {t}");
+            hits += usize::from(a.question(t).1.iter().any(|g| m.sub_words.values().any(|subs| !subs.is_empty() && *subs == g.subs)));
+        }
+        assert!(hits > 0, "no question used a remembered word with sub-words");
+        // A new memo replaces the old one.
+        let none = m.remembering_sub_words(std::iter::empty());
+        assert!(none.sub_words.is_empty());
+    }
+
     #[test]
     fn the_terms_tokenizer_splits_what_the_analyzer_joined() {
         let (k, a) = seed();
