@@ -39,11 +39,10 @@ pub(super) struct QTerm {
     pub(super) full: Option<u32>,
     /// The bit of `full` in a candidate's mask (see [`Query::probes`]).
     pub(super) full_bit: Option<u16>,
-    /// Sub-words with their own weights.
-    pub(super) subs: Vec<(u32, f32)>,
-    /// The bits of `subs`, in the same order.
-    pub(super) sub_bits: Vec<u16>,
-    /// `full_bit` and `sub_bits` as masks, when a mask is one word (at most
+    /// Sub-words, each with its id, its own weight and its bit in a
+    /// candidate's mask.
+    pub(super) subs: Vec<(u32, f32, u16)>,
+    /// `full_bit` and the sub-words' bits as masks, when a mask is one word (at most
     /// 64 probes, nearly every question): a hit is then one or two ANDs.
     pub(super) full_mask: u64,
     pub(super) sub_mask: u64,
@@ -120,7 +119,7 @@ impl Query {
         {
             return 1.0;
         }
-        let best_sub = t.subs.iter().zip(&t.sub_bits).filter(|((id, _), b)| has(**b, *id)).map(|((_, w), _)| *w).fold(0.0f32, f32::max);
+        let best_sub = t.subs.iter().filter(|(id, _, b)| has(*b, *id)).map(|(_, w, _)| *w).fold(0.0f32, f32::max);
         sub_credit(best_sub, t.weight, self.sub_word_credit)
     }
 
@@ -300,24 +299,24 @@ impl Engine {
         for (gi, g) in groups.into_iter().enumerate() {
             let aside = gi >= aside_from;
             let full = self.vocab.id(store, &g.full);
-            let subs: Vec<(u32, f32)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize]))).collect();
+            let subs: Vec<(u32, f32, u16)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize], 0))).collect();
             let weight = match full {
                 Some(id) => self.vocab.weight[id as usize],
-                None => subs.iter().map(|(_, w)| *w).fold(0.0f32, f32::max),
+                None => subs.iter().map(|(_, w, _)| *w).fold(0.0f32, f32::max),
             };
             let weight = if weight > 0.0 { weight } else { t.term_weight(&g.full, self.vocab.unknown_weight) };
             if let Some(k) = self.scope_terms.get(&g.full) {
                 if aside { aside_scopes.push(*k) } else { scopes.push(*k) }
             }
             flat.extend(full);
-            flat.extend(subs.iter().map(|(id, _)| *id));
+            flat.extend(subs.iter().map(|(id, _, _)| *id));
             let question_word = self.question_words.contains(&g.full);
             let asks = question_word || self.context_words.contains(&g.full);
             let weight = if question_word { weight * t.question_word_weight } else { weight };
             // Who asks (我是美团骑手) still counts in full: "能入会吗" after it
             // asks whether a rider may join.
             let weight = if aside && !asks { weight * t.aside_weight } else { weight };
-            terms.push(QTerm { full, full_bit: None, subs, sub_bits: Vec::new(), full_mask: 0, sub_mask: 0, weight, asks });
+            terms.push(QTerm { full, full_bit: None, subs, full_mask: 0, sub_mask: 0, weight, asks });
         }
         flat.sort_unstable();
         flat.dedup();
@@ -336,10 +335,12 @@ impl Engine {
         let bit = |id: u32| probes.binary_search(&id).ok().map(|b| b as u16);
         for t in &mut terms {
             t.full_bit = t.full.and_then(bit);
-            t.sub_bits = t.subs.iter().map(|(id, _)| bit(*id).expect("every sub-word is a probe")).collect();
+            for (id, _, b) in &mut t.subs {
+                *b = bit(*id).expect("every sub-word is a probe");
+            }
             if probes.len() <= 64 {
                 t.full_mask = t.full_bit.map(|b| 1u64 << b).unwrap_or(0);
-                t.sub_mask = t.sub_bits.iter().fold(0, |m, b| m | 1u64 << b);
+                t.sub_mask = t.subs.iter().fold(0, |m, (_, _, b)| m | 1u64 << b);
             }
         }
         let count_bit = self.count_term.and_then(bit);
@@ -352,7 +353,7 @@ impl Engine {
         let mut probe_gain = vec![0.0f32; probes.len()];
         let mut topic_mask = vec![0u64; words];
         for q in &terms {
-            let gains = q.full_bit.map(|b| (b, q.weight)).into_iter().chain(q.subs.iter().zip(&q.sub_bits).map(|((_, w), &b)| (b, q.weight * sub_credit(*w, q.weight, t.sub_word_credit))));
+            let gains = q.full_bit.map(|b| (b, q.weight)).into_iter().chain(q.subs.iter().map(|&(_, w, b)| (b, q.weight * sub_credit(w, q.weight, t.sub_word_credit))));
             for (b, gain) in gains {
                 probe_gain[b as usize] += gain;
                 if !q.asks {

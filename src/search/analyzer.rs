@@ -22,8 +22,9 @@ const STRIP_BEFORE_SEGMENTING: &[&str] = &["一共", "总共", "请问"];
 pub struct TermGroup {
     /// The word as segmented, canonicalised.
     pub full: String,
-    /// Its canonicalised sub-words, without the full word and stop words.
-    pub subs: Vec<String>,
+    /// Its canonicalised sub-words, without the full word and stop words
+    /// (shared with the analyzer's memo: a question's words are not copied).
+    pub subs: Arc<[String]>,
 }
 
 /// Segments and canonicalises text. Cheap to clone: the dictionary is shared.
@@ -37,7 +38,9 @@ pub struct Analyzer {
     /// The sub-words of words questions are expected to hold (see
     /// [`Analyzer::remembering_sub_words`]), as [`Analyzer::sub_words`]
     /// finds them: a word looked up here is not segmented again.
-    sub_words: Arc<FxMap<String, Vec<String>>>,
+    sub_words: Arc<FxMap<String, Arc<[String]>>>,
+    /// No sub-words (most words), shared: an empty list costs no allocation.
+    no_subs: Arc<[String]>,
 }
 
 impl Analyzer {
@@ -55,7 +58,7 @@ impl Analyzer {
         let (words, stop, canon) = inputs(knowledge);
         let jieba = super::kept_jieba::load_or_build(&words, data_dir);
         let key = inputs_key(&words, &stop, &canon);
-        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key, sub_words: Arc::default() }
+        Analyzer { jieba: Arc::new(jieba), canon: Arc::new(canon.into_iter().collect()), stop: Arc::new(stop.into_iter().collect()), key, sub_words: Arc::default(), no_subs: Arc::from(Vec::new()) }
     }
 
     /// A hash of everything the analyzer is made of (the domain words given
@@ -201,7 +204,7 @@ impl Analyzer {
     /// sub-words are the same either way; what it remembered before is
     /// forgotten.
     pub fn remembering_sub_words<'a>(mut self, texts: impl IntoIterator<Item = &'a str>) -> Analyzer {
-        let mut memo: FxMap<String, Vec<String>> = FxMap::default();
+        let mut memo: FxMap<String, Arc<[String]>> = FxMap::default();
         for text in texts {
             self.analyze_with(text, |part, c, w| {
                 if part == Part::Word && w.chars().count() > 2 && !memo.contains_key(w) {
@@ -215,7 +218,7 @@ impl Analyzer {
 
     /// The canonical sub-words of a word of more than two characters (search
     /// mode on the word alone), without the word itself and stop words.
-    fn sub_words(&self, w: &str, full: &str) -> Vec<String> {
+    fn sub_words(&self, w: &str, full: &str) -> Arc<[String]> {
         match self.sub_words.get(w) {
             Some(subs) => subs.clone(),
             None => self.segment_sub_words(w, full),
@@ -223,7 +226,7 @@ impl Analyzer {
     }
 
     /// [`Analyzer::sub_words`], segmenting the word.
-    fn segment_sub_words(&self, w: &str, full: &str) -> Vec<String> {
+    fn segment_sub_words(&self, w: &str, full: &str) -> Arc<[String]> {
         let mut subs: Vec<String> = Vec::new();
         if w.chars().count() > 2 {
             for sub in self.jieba.cut_for_search(w, true) {
@@ -233,7 +236,7 @@ impl Analyzer {
                 }
             }
         }
-        subs
+        if subs.is_empty() { self.no_subs.clone() } else { subs.into() }
     }
 
     /// Whether jieba keeps `word` as one token.
@@ -520,7 +523,7 @@ mod tests {
                 continue;
             }
             if seen.insert(full.clone()) {
-                out.push(TermGroup { full, subs });
+                out.push(TermGroup { full, subs: subs.into() });
             }
         }
         out
