@@ -299,11 +299,18 @@ impl Engine {
         for (gi, g) in groups.into_iter().enumerate() {
             let aside = gi >= aside_from;
             let full = self.vocab.id(store, &g.full);
-            let subs: Vec<(u32, f32, u16)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize], 0))).collect();
+            let mut subs: Vec<(u32, f32, u16)> = g.subs.iter().filter_map(|t| self.vocab.id(store, t).map(|id| (id, self.vocab.weight[id as usize], 0))).collect();
             let weight = match full {
                 Some(id) => self.vocab.weight[id as usize],
                 None => subs.iter().map(|(_, w, _)| *w).fold(0.0f32, f32::max),
             };
+            // A word the knowledge does not hold, whose last part (its head:
+            // 定律 of 牛顿定律) it does not hold either, is about something
+            // else than what its first part names: it is not matched by that
+            // part (牛顿 of 牛顿商务楼宇), though it weighs as much.
+            if full.is_none() && g.subs.iter().any(|h| h.len() < g.full.len() && g.full.ends_with(h.as_str()) && self.vocab.id(store, h).is_none()) {
+                subs.clear();
+            }
             let weight = if weight > 0.0 { weight } else { t.term_weight(&g.full, self.vocab.unknown_weight) };
             if let Some(k) = self.scope_terms.get(&g.full) {
                 if aside { aside_scopes.push(*k) } else { scopes.push(*k) }
