@@ -65,9 +65,21 @@ fn questions_reach_the_journal_without_personal_details() {
     let raw = std::fs::read_to_string(data.path().join(UNANSWERED_FILE)).unwrap();
     let entries = journal.unanswered();
     assert_eq!(entries.len(), MESSAGES.len(), "{raw}");
+    // Each entry's time is a number that may hold any four digits by chance
+    // (1796222270 holds the card's 6222): no detail anyone typed, so it is
+    // left out of what is searched.
+    let untimed: Vec<String> = raw
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            v.as_object_mut().expect("an object").remove("t").expect("each entry has its time");
+            v.to_string()
+        })
+        .collect();
+    let untimed = untimed.join("\n");
     for ((q, secrets, placeholders), e) in MESSAGES.iter().zip(&entries) {
         for s in *secrets {
-            assert!(!raw.contains(s), "{s:?} of {q:?} reached the file:\n{raw}");
+            assert!(!untimed.contains(s), "{s:?} of {q:?} reached the file:\n{raw}");
         }
         for p in *placeholders {
             assert!(e.q.contains(p), "{q:?} was written as {:?}, without {p:?}", e.q);

@@ -132,6 +132,11 @@ mod tests {
         let h = ClientHasher::default();
         let ip: IpAddr = "203.0.113.7".parse().unwrap();
         assert_eq!(h.hash(ip), h.hash(ip));
-        assert!(!h.hash(ip).contains("203"));
+        // Hex digits only: the address's text (dots and all) cannot be in it,
+        // whatever three digits the random key makes appear.
+        let hashed = h.hash(ip);
+        assert!(hashed.len() == 16 && hashed.bytes().all(|b| b.is_ascii_hexdigit()), "{hashed}");
+        assert!(!hashed.contains("203.0.113.7") && !hashed.contains('.'), "{hashed}");
+        assert_ne!(ClientHasher::default().hash(ip), hashed, "keys differ between runs");
     }
 }
