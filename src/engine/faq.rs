@@ -153,20 +153,19 @@ impl Engine {
                 .filter(|&i| exact == Some(i) || um[i * w..(i + 1) * w].iter().chain(&am[i * w..(i + 1) * w]).any(|&x| x != 0))
                 .map(|i| (if exact == Some(i) { f32::MAX } else { self.entry_quick_bound(q, i, &um[i * w..(i + 1) * w], &am[i * w..(i + 1) * w]) }, i)),
         );
+        // Read best quick bound first. The entry with the best is read first;
+        // once it is, an entry whose quick bound is under the floor its score
+        // sets is never read (the floor only rises), so only the others are
+        // sorted, not every entry that shares a word.
+        if let Some(best) = (0..order.len()).reduce(|b, j| if order[j].0 > order[b].0 { j } else { b }) {
+            order.swap(0, best);
+        }
         let mut out = Self::with_question_ids(q, self.vocab.weight.len(), |asked| {
             let mut out = Vec::new();
             let mut leader = f32::MIN;
-            // Read best quick bound first: the entry with the best is read
-            // first, and once it is, an entry whose quick bound is under the
-            // floor its score sets is never read (the floor only rises), so
-            // only the others are sorted, not every entry that shares a word.
-            let mut sorted = false;
             let mut at = 0;
             while at < order.len() {
-                if at == 0 {
-                    let best = (1..order.len()).fold(0, |b, j| if order[j].0 > order[b].0 { j } else { b });
-                    order.swap(0, best);
-                } else if !sorted {
+                if at == 1 {
                     let floor = self.tuning.irrelevant_below(leader, true);
                     let mut kept = 1;
                     for j in 1..order.len() {
@@ -177,8 +176,7 @@ impl Engine {
                     }
                     order.truncate(kept);
                     order[1..].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-                    sorted = true;
-                    if at >= order.len() {
+                    if kept == 1 {
                         break;
                     }
                 }

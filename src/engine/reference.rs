@@ -60,7 +60,7 @@ impl Ref {
     /// The kind's word in the text form.
     fn kind(&self) -> &'static str {
         match self {
-            Ref::Faq(_) => "faq",
+            Ref::Faq(_) => FAQ,
             Ref::Article(_) => "article",
             Ref::Passage { .. } => "passage",
             Ref::Station(_) => "station",
@@ -90,39 +90,52 @@ impl Ref {
 }
 
 impl Ref {
-    /// The text form, built in one allocation (every answer and suggestion
-    /// carries one; `to_string` through `{}` padding cost more).
     /// [`Ref::text`] of `Ref::Faq(id)`, without making the reference
     /// (every answer offers a few entries).
     pub(super) fn faq_text(id: &str) -> String {
-        let mut out = String::with_capacity(4 + id.len());
-        out.push_str("faq");
-        out.push('_');
-        out.push_str(id);
-        out
+        text_form(FAQ, id, None)
     }
 
+    /// The text form, built in one allocation (every answer and suggestion
+    /// carries one; `to_string` through `{}` padding cost more).
     pub fn text(&self) -> String {
-        let mut out = String::with_capacity(self.kind().len() + 1 + self.id().len() + if matches!(self, Ref::Passage { .. }) { 6 } else { 0 });
-        let _ = self.write_into(&mut out);
-        out
+        text_form(self.kind(), self.id(), self.paragraph())
     }
 
-    /// Writes the text form: `<kind>_<id>`, and `_<paragraph>` for a passage.
-    fn write_into(&self, w: &mut impl fmt::Write) -> fmt::Result {
-        w.write_str(self.kind())?;
-        w.write_char('_')?;
-        w.write_str(self.id())?;
-        if let Ref::Passage { paragraph, .. } = self {
-            write!(w, "_{paragraph}")?;
+    /// A passage's paragraph (what its text form ends with).
+    fn paragraph(&self) -> Option<usize> {
+        match self {
+            Ref::Passage { paragraph, .. } => Some(*paragraph),
+            _ => None,
         }
-        Ok(())
     }
+}
+
+/// The kind's word of [`Ref::Faq`].
+const FAQ: &str = "faq";
+
+/// The text form of a reference: `<kind>_<id>`, and `_<paragraph>` for a
+/// passage, in one allocation.
+fn text_form(kind: &str, id: &str, paragraph: Option<usize>) -> String {
+    let mut out = String::with_capacity(kind.len() + 1 + id.len() + if paragraph.is_some() { 6 } else { 0 });
+    let _ = write_text_form(&mut out, kind, id, paragraph);
+    out
+}
+
+/// Writes [`text_form`].
+fn write_text_form(w: &mut impl fmt::Write, kind: &str, id: &str, paragraph: Option<usize>) -> fmt::Result {
+    w.write_str(kind)?;
+    w.write_char('_')?;
+    w.write_str(id)?;
+    if let Some(p) = paragraph {
+        write!(w, "_{p}")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Ref {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_into(f)
+        write_text_form(f, self.kind(), self.id(), self.paragraph())
     }
 }
 

@@ -186,10 +186,11 @@ impl CueFinder {
     fn is_greeting(&self, norm: &str) -> bool {
         // Nearly every question is longer than any greeting, or has no
         // space to take out: looked up as it is, nothing allocated.
-        if norm.len() - norm.bytes().filter(|&b| b == b' ').count() > self.greeting_max {
+        let spaces = norm.bytes().filter(|&b| b == b' ').count();
+        if norm.len() - spaces > self.greeting_max {
             return false;
         }
-        if !norm.contains(' ') {
+        if spaces == 0 {
             return self.greetings.contains(norm);
         }
         self.greetings.contains(&norm.replace(' ', ""))
